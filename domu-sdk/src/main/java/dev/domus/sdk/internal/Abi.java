@@ -14,14 +14,14 @@ public final class Abi {
     }
 
     // ---- event_channel.h
-    public static final int EVTCHNOP_bind_interdomain = 0;
-    public static final int EVTCHNOP_bind_virq = 1;
-    public static final int EVTCHNOP_close = 3;
-    public static final int EVTCHNOP_send = 4;
-    public static final int EVTCHNOP_status = 5;
-    public static final int EVTCHNOP_alloc_unbound = 6;
-    public static final int EVTCHNOP_bind_ipi = 7;
-    public static final int EVTCHNOP_unmask = 9;
+    public static final int EVTCHNOP_bind_interdomain = dev.domus.abi.EventChannelOp.EVTCHNOP_bind_interdomain;
+    public static final int EVTCHNOP_bind_virq = dev.domus.abi.EventChannelOp.EVTCHNOP_bind_virq;
+    public static final int EVTCHNOP_close = dev.domus.abi.EventChannelOp.EVTCHNOP_close;
+    public static final int EVTCHNOP_send = dev.domus.abi.EventChannelOp.EVTCHNOP_send;
+    public static final int EVTCHNOP_status = dev.domus.abi.EventChannelOp.EVTCHNOP_status;
+    public static final int EVTCHNOP_alloc_unbound = dev.domus.abi.EventChannelOp.EVTCHNOP_alloc_unbound;
+    public static final int EVTCHNOP_bind_ipi = dev.domus.abi.EventChannelOp.EVTCHNOP_bind_ipi;
+    public static final int EVTCHNOP_unmask = dev.domus.abi.EventChannelOp.EVTCHNOP_unmask;
 
     public static final int EVTCHN_ALLOC_UNBOUND_DOM_OFFSET = 0;
     public static final int EVTCHN_ALLOC_UNBOUND_REMOTE_DOM_OFFSET = 2;
@@ -40,7 +40,7 @@ public final class Abi {
     public static final int EVTCHN_STATUS_LENGTH = 24;
 
     // ---- xen.h: VIRQs
-    public static final int VIRQ_TIMER = 0;
+    public static final int VIRQ_TIMER = dev.domus.abi.Virq.VIRQ_TIMER;
 
     // ---- xen.h: shared_info, vcpu_info, vcpu_time_info, start_info
     public static final int SHARED_INFO_VCPU_INFO_OFFSET = 0;
@@ -55,7 +55,7 @@ public final class Abi {
     public static final int VCPU_TIME_INFO_VERSION_OFFSET = 0;
     public static final int VCPU_TIME_INFO_SYSTEM_TIME_OFFSET = 16;
     /** Event channel ports of the 2-level ABI: 64 words of 64 bits. */
-    public static final int EVTCHN_2L_NR_CHANNELS = 4096;
+    public static final int EVTCHN_2L_NR_CHANNELS = dev.domus.abi.EventChannelOp.EVTCHN_2L_NR_CHANNELS;
 
     public static final int START_INFO_MAGIC_OFFSET = 0;
     public static final int START_INFO_NR_PAGES_OFFSET = 32;
@@ -66,7 +66,7 @@ public final class Abi {
     public static final int START_INFO_CONSOLE_MFN_OFFSET = 72;
     public static final int START_INFO_CONSOLE_EVTCHN_OFFSET = 80;
     public static final int START_INFO_CMD_LINE_OFFSET = 128;
-    public static final int MAX_GUEST_CMDLINE = 1024;
+    public static final int MAX_GUEST_CMDLINE = dev.domus.abi.StartInfo.MAX_GUEST_CMDLINE;
 
     // ---- xen.h: multicall
     public static final int MULTICALL_ENTRY_OP_OFFSET = 0;
@@ -75,14 +75,14 @@ public final class Abi {
     public static final int MULTICALL_ENTRY_LENGTH = 64;
 
     // ---- sched.h
-    public static final int SCHEDOP_yield = 0;
-    public static final int SCHEDOP_block = 1;
-    public static final int SCHEDOP_shutdown = 2;
-    public static final int SCHEDOP_poll = 3;
-    public static final int SHUTDOWN_poweroff = 0;
-    public static final int SHUTDOWN_reboot = 1;
-    public static final int SHUTDOWN_suspend = 2;
-    public static final int SHUTDOWN_crash = 3;
+    public static final int SCHEDOP_yield = dev.domus.abi.SchedOp.SCHEDOP_yield;
+    public static final int SCHEDOP_block = dev.domus.abi.SchedOp.SCHEDOP_block;
+    public static final int SCHEDOP_shutdown = dev.domus.abi.SchedOp.SCHEDOP_shutdown;
+    public static final int SCHEDOP_poll = dev.domus.abi.SchedOp.SCHEDOP_poll;
+    public static final int SHUTDOWN_poweroff = dev.domus.abi.SchedOp.SHUTDOWN_poweroff;
+    public static final int SHUTDOWN_reboot = dev.domus.abi.SchedOp.SHUTDOWN_reboot;
+    public static final int SHUTDOWN_suspend = dev.domus.abi.SchedOp.SHUTDOWN_suspend;
+    public static final int SHUTDOWN_crash = dev.domus.abi.SchedOp.SHUTDOWN_crash;
     public static final int SCHED_SHUTDOWN_REASON_OFFSET = 0;
     public static final int SCHED_POLL_PORTS_OFFSET = 0;
     public static final int SCHED_POLL_NR_PORTS_OFFSET = 8;
@@ -90,11 +90,11 @@ public final class Abi {
     public static final int SCHED_POLL_LENGTH = 24;
 
     // ---- memory.h
-    public static final int XENMEM_increase_reservation = 0;
-    public static final int XENMEM_decrease_reservation = 1;
-    public static final int XENMEM_current_reservation = 3;
-    public static final int XENMEM_maximum_reservation = 4;
-    public static final int XENMEM_populate_physmap = 6;
+    public static final int XENMEM_increase_reservation = dev.domus.abi.MemoryOp.XENMEM_increase_reservation;
+    public static final int XENMEM_decrease_reservation = dev.domus.abi.MemoryOp.XENMEM_decrease_reservation;
+    public static final int XENMEM_current_reservation = dev.domus.abi.MemoryOp.XENMEM_current_reservation;
+    public static final int XENMEM_maximum_reservation = dev.domus.abi.MemoryOp.XENMEM_maximum_reservation;
+    public static final int XENMEM_populate_physmap = dev.domus.abi.MemoryOp.XENMEM_populate_physmap;
     public static final int XEN_MEMORY_RESERVATION_EXTENT_START_OFFSET = 0;
     public static final int XEN_MEMORY_RESERVATION_NR_EXTENTS_OFFSET = 8;
     public static final int XEN_MEMORY_RESERVATION_EXTENT_ORDER_OFFSET = 16;
@@ -103,13 +103,13 @@ public final class Abi {
     public static final int XEN_MEMORY_RESERVATION_LENGTH = 32;
 
     // ---- version.h
-    public static final int XENVER_version = 0;
-    public static final int XENVER_extraversion = 1;
-    public static final int XENVER_pagesize = 7;
+    public static final int XENVER_version = dev.domus.abi.XenVersion.XENVER_version;
+    public static final int XENVER_extraversion = dev.domus.abi.XenVersion.XENVER_extraversion;
+    public static final int XENVER_pagesize = dev.domus.abi.XenVersion.XENVER_pagesize;
 
     // ---- xen.h: console_io
-    public static final int CONSOLEIO_write = 0;
-    public static final int CONSOLEIO_read = 1;
+    public static final int CONSOLEIO_write = dev.domus.abi.ConsoleIo.CONSOLEIO_write;
+    public static final int CONSOLEIO_read = dev.domus.abi.ConsoleIo.CONSOLEIO_read;
 
     // ---- io/console.h
     public static final int XENCONS_INTERFACE_IN_OFFSET = 0;
@@ -122,20 +122,20 @@ public final class Abi {
     public static final int XENCONS_OUT_SIZE = 2048;
 
     // ---- grant_table.h
-    public static final int GNTTABOP_map_grant_ref = 0;
-    public static final int GNTTABOP_unmap_grant_ref = 1;
-    public static final int GNTTABOP_setup_table = 2;
-    public static final int GNTTABOP_copy = 5;
-    public static final int GNTTABOP_query_size = 6;
-    public static final int GTF_permit_access = 1;
-    public static final int GTF_readonly = 1 << 2;
-    public static final int GTF_reading = 1 << 3;
-    public static final int GTF_writing = 1 << 4;
-    public static final int GNTCOPY_source_gref = 1;
-    public static final int GNTCOPY_dest_gref = 1 << 1;
-    public static final int GNTMAP_host_map = 1 << 1;
-    public static final int GNTMAP_readonly = 1 << 2;
-    public static final int GNTST_okay = 0;
+    public static final int GNTTABOP_map_grant_ref = dev.domus.abi.GrantTableOp.GNTTABOP_map_grant_ref;
+    public static final int GNTTABOP_unmap_grant_ref = dev.domus.abi.GrantTableOp.GNTTABOP_unmap_grant_ref;
+    public static final int GNTTABOP_setup_table = dev.domus.abi.GrantTableOp.GNTTABOP_setup_table;
+    public static final int GNTTABOP_copy = dev.domus.abi.GrantTableOp.GNTTABOP_copy;
+    public static final int GNTTABOP_query_size = dev.domus.abi.GrantTableOp.GNTTABOP_query_size;
+    public static final int GTF_permit_access = dev.domus.abi.GrantTableOp.GTF_permit_access;
+    public static final int GTF_readonly = dev.domus.abi.GrantTableOp.GTF_readonly;
+    public static final int GTF_reading = dev.domus.abi.GrantTableOp.GTF_reading;
+    public static final int GTF_writing = dev.domus.abi.GrantTableOp.GTF_writing;
+    public static final int GNTCOPY_source_gref = dev.domus.abi.GrantTableOp.GNTCOPY_source_gref;
+    public static final int GNTCOPY_dest_gref = dev.domus.abi.GrantTableOp.GNTCOPY_dest_gref;
+    public static final int GNTMAP_host_map = dev.domus.abi.GrantTableOp.GNTMAP_host_map;
+    public static final int GNTMAP_readonly = dev.domus.abi.GrantTableOp.GNTMAP_readonly;
+    public static final int GNTST_okay = dev.domus.abi.GrantTableOp.GNTST_okay;
     public static final int GRANT_ENTRY_V1_FLAGS_OFFSET = 0;
     public static final int GRANT_ENTRY_V1_DOMID_OFFSET = 2;
     public static final int GRANT_ENTRY_V1_FRAME_OFFSET = 4;
@@ -180,23 +180,23 @@ public final class Abi {
     public static final int SRING_RING_OFFSET = 64;
 
     // ---- io/xs_wire.h
-    public static final int XS_CONTROL = 0;
-    public static final int XS_DIRECTORY = 1;
-    public static final int XS_READ = 2;
-    public static final int XS_GET_PERMS = 3;
-    public static final int XS_WATCH = 4;
-    public static final int XS_UNWATCH = 5;
-    public static final int XS_TRANSACTION_START = 6;
-    public static final int XS_TRANSACTION_END = 7;
-    public static final int XS_GET_DOMAIN_PATH = 10;
-    public static final int XS_WRITE = 11;
-    public static final int XS_MKDIR = 12;
-    public static final int XS_RM = 13;
-    public static final int XS_SET_PERMS = 14;
-    public static final int XS_WATCH_EVENT = 15;
-    public static final int XS_ERROR = 16;
-    public static final int XENSTORE_PAYLOAD_MAX = 4096;
-    public static final int XENSTORE_RING_SIZE = 1024;
+    public static final int XS_CONTROL = dev.domus.abi.XsWire.XS_CONTROL;
+    public static final int XS_DIRECTORY = dev.domus.abi.XsWire.XS_DIRECTORY;
+    public static final int XS_READ = dev.domus.abi.XsWire.XS_READ;
+    public static final int XS_GET_PERMS = dev.domus.abi.XsWire.XS_GET_PERMS;
+    public static final int XS_WATCH = dev.domus.abi.XsWire.XS_WATCH;
+    public static final int XS_UNWATCH = dev.domus.abi.XsWire.XS_UNWATCH;
+    public static final int XS_TRANSACTION_START = dev.domus.abi.XsWire.XS_TRANSACTION_START;
+    public static final int XS_TRANSACTION_END = dev.domus.abi.XsWire.XS_TRANSACTION_END;
+    public static final int XS_GET_DOMAIN_PATH = dev.domus.abi.XsWire.XS_GET_DOMAIN_PATH;
+    public static final int XS_WRITE = dev.domus.abi.XsWire.XS_WRITE;
+    public static final int XS_MKDIR = dev.domus.abi.XsWire.XS_MKDIR;
+    public static final int XS_RM = dev.domus.abi.XsWire.XS_RM;
+    public static final int XS_SET_PERMS = dev.domus.abi.XsWire.XS_SET_PERMS;
+    public static final int XS_WATCH_EVENT = dev.domus.abi.XsWire.XS_WATCH_EVENT;
+    public static final int XS_ERROR = dev.domus.abi.XsWire.XS_ERROR;
+    public static final int XENSTORE_PAYLOAD_MAX = dev.domus.abi.XsWire.XENSTORE_PAYLOAD_MAX;
+    public static final int XENSTORE_RING_SIZE = dev.domus.abi.XsWire.XENSTORE_RING_SIZE;
     public static final int XSD_SOCKMSG_LENGTH = 16;
     public static final int XENSTORE_DOMAIN_INTERFACE_REQ_OFFSET = 0;
     public static final int XENSTORE_DOMAIN_INTERFACE_RSP_OFFSET = 1024;
@@ -206,22 +206,22 @@ public final class Abi {
     public static final int XENSTORE_DOMAIN_INTERFACE_RSP_PROD_OFFSET = 2060;
 
     // ---- io/xenbus.h
-    public static final int XenbusStateUnknown = 0;
-    public static final int XenbusStateInitialising = 1;
-    public static final int XenbusStateInitWait = 2;
-    public static final int XenbusStateInitialised = 3;
-    public static final int XenbusStateConnected = 4;
-    public static final int XenbusStateClosing = 5;
-    public static final int XenbusStateClosed = 6;
+    public static final int XenbusStateUnknown = dev.domus.abi.XenbusState.XenbusStateUnknown;
+    public static final int XenbusStateInitialising = dev.domus.abi.XenbusState.XenbusStateInitialising;
+    public static final int XenbusStateInitWait = dev.domus.abi.XenbusState.XenbusStateInitWait;
+    public static final int XenbusStateInitialised = dev.domus.abi.XenbusState.XenbusStateInitialised;
+    public static final int XenbusStateConnected = dev.domus.abi.XenbusState.XenbusStateConnected;
+    public static final int XenbusStateClosing = dev.domus.abi.XenbusState.XenbusStateClosing;
+    public static final int XenbusStateClosed = dev.domus.abi.XenbusState.XenbusStateClosed;
 
     // ---- io/blkif.h
-    public static final int BLKIF_OP_READ = 0;
-    public static final int BLKIF_OP_WRITE = 1;
-    public static final int BLKIF_OP_FLUSH_DISKCACHE = 3;
-    public static final int BLKIF_RSP_EOPNOTSUPP = -2;
-    public static final int BLKIF_RSP_ERROR = -1;
-    public static final int BLKIF_RSP_OKAY = 0;
-    public static final int BLKIF_MAX_SEGMENTS_PER_REQUEST = 11;
+    public static final int BLKIF_OP_READ = dev.domus.abi.Blkif.BLKIF_OP_READ;
+    public static final int BLKIF_OP_WRITE = dev.domus.abi.Blkif.BLKIF_OP_WRITE;
+    public static final int BLKIF_OP_FLUSH_DISKCACHE = dev.domus.abi.Blkif.BLKIF_OP_FLUSH_DISKCACHE;
+    public static final int BLKIF_RSP_EOPNOTSUPP = dev.domus.abi.Blkif.BLKIF_RSP_EOPNOTSUPP;
+    public static final int BLKIF_RSP_ERROR = dev.domus.abi.Blkif.BLKIF_RSP_ERROR;
+    public static final int BLKIF_RSP_OKAY = dev.domus.abi.Blkif.BLKIF_RSP_OKAY;
+    public static final int BLKIF_MAX_SEGMENTS_PER_REQUEST = dev.domus.abi.Blkif.BLKIF_MAX_SEGMENTS_PER_REQUEST;
     public static final int BLKIF_REQUEST_OPERATION_OFFSET = 0;
     public static final int BLKIF_REQUEST_NR_SEGMENTS_OFFSET = 1;
     public static final int BLKIF_REQUEST_HANDLE_OFFSET = 2;
