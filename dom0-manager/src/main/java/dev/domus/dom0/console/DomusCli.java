@@ -1,0 +1,86 @@
+package dev.domus.dom0.console;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code domus}, the admin console: what {@code xl} is to Xen. Run through {@code bin/domus}.
+ *
+ * <p>Each subcommand is its own class, listed once in {@link #SUBCOMMANDS}; to add one, write
+ * a picocli {@code @Command} class implementing {@code Callable<Integer>} in this package (or
+ * a sub-package) and append it there.
+ *
+ * <p>Exit codes: 0 on success, 1 when a command fails (one line on stderr, never a stack
+ * trace), 2 on a usage error (unknown command or option: the message and the usage).
+ */
+@Command(name = "domus", mixinStandardHelpOptions = true, versionProvider = DomusCli.Version.class,
+        description = "Administer a Domus host (a Xen-style hypervisor in Java).",
+        synopsisSubcommandLabel = "COMMAND")
+public final class DomusCli implements Runnable {
+
+    /** Exit code of a command that ran and failed. */
+    public static final int EXIT_FAILURE = 1;
+
+    /** Exit code of a command line that could not be parsed. */
+    public static final int EXIT_USAGE = 2;
+
+    /** Every subcommand, in the order {@code domus --help} lists them. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(
+            AbiCommand.class);
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** {@code domus} alone: the usage, as a usage error (scripts must name a command). */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command.");
+    }
+
+    /** The configured command line, for tests and for embedding. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new DomusCli());
+        for (Class<?> sub : SUBCOMMANDS) {
+            cli.addSubcommand(sub);
+        }
+        cli.setExecutionExceptionHandler(DomusCli::oneLineError);
+        cli.setParameterExceptionHandler(DomusCli::usageError);
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** A command failed: one line, no stack trace. */
+    private static int oneLineError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        cmd.getErr().println("domus " + cmd.getCommandName() + ": " + message);
+        cmd.getErr().flush();
+        return EXIT_FAILURE;
+    }
+
+    /** Unknown command or option: what was wrong, then the usage of the command concerned. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("domus: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        cmd.usage(err);
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    /** {@code domus --version}: the Xen ABI and the Domus extension version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {String.format("domus (Xen %d.%d ABI, Domus ABI %d)",
+                    dev.domus.abi.Xen.XEN_VERSION_MAJOR, dev.domus.abi.Xen.XEN_VERSION_MINOR,
+                    dev.domus.abi.Xen.DOMUS_ABI_VERSION)};
+        }
+    }
+}
