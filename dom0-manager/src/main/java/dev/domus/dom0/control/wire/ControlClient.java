@@ -1,0 +1,86 @@
+package dev.domus.dom0.control.wire;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The console's side of the control socket: one request, its streamed lines, one final
+ * answer. Deliberately tiny (no Chronicle, no hypervisor classes) so {@code domus list}
+ * starts fast.
+ */
+public final class ControlClient {
+
+    /** The final answer to a request. */
+    public record Reply(boolean ok, String text) {
+    }
+
+    private final Path socket;
+
+    public ControlClient(Path home) {
+        this.socket = home.resolve("control.sock");
+    }
+
+    /** A fresh request id for one operator action. */
+    public static String newRequestId() {
+        return UUID.randomUUID().toString();
+    }
+
+    public Reply call(String command, List<String> args) throws DomusUnavailableException {
+        return call(newRequestId(), command, args, line -> { });
+    }
+
+    /**
+     * Sends one request and returns the final reply; streamed lines go to {@code lines}.
+     *
+     * @throws DomusUnavailableException when no domusd answers on this home
+     */
+    public Reply call(String requestId, String command, List<String> args, Consumer<String> lines)
+            throws DomusUnavailableException {
+        if (!Files.exists(socket)) {
+            throw new DomusUnavailableException("no domusd is running for home " + socket.getParent()
+                    + " (no " + socket.getFileName() + "): start one with 'bin/domusd --home "
+                    + socket.getParent() + "'");
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ControlProtocol.writeFrame(ch, ControlProtocol.encodeRequest(requestId, command, args));
+            while (true) {
+                byte[] f = ControlProtocol.readFrame(ch);
+                if (f.length == 0) {
+                    throw new IOException("empty frame from domusd");
+                }
+                char kind = (char) f[0];
+                String text = new String(f, 1, f.length - 1, StandardCharsets.UTF_8);
+                switch (kind) {
+                    case ControlProtocol.LINE -> lines.accept(text);
+                    case ControlProtocol.HEARTBEAT -> { }
+                    case ControlProtocol.OK -> {
+                        return new Reply(true, text);
+                    }
+                    case ControlProtocol.ERROR -> {
+                        return new Reply(false, text);
+                    }
+                    default -> throw new IOException("unknown frame kind '" + kind + "' from domusd");
+                }
+            }
+        } catch (IOException e) {
+            throw new DomusUnavailableException("lost the connection to domusd at " + socket + ": "
+                    + e.getMessage() + " (is domusd still running?)");
+        }
+    }
+
+    /** No domusd answers on the control socket. */
+    public static final class DomusUnavailableException extends Exception {
+        public DomusUnavailableException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.domus.dom0.daemon;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.domus.dom0.config.Sizes;
+import dev.domus.dom0.control.wire.DomusHome;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/domusd}: starts a host in the foreground (hypervisor, then Dom0 and its
+ * services) and serves the control socket until SIGTERM or Ctrl-C, which stop it cleanly.
+ */
+@Command(name = "domusd", mixinStandardHelpOptions = true, version = "domusd 0.1.0",
+        description = "Start a Domus host in the foreground: the hypervisor, then Dom0 and its services.")
+public final class Domusd implements Callable<Integer> {
+
+    @Option(names = "--home", paramLabel = "DIR",
+            description = "The host's directory (queues, sockets, logs). Default: $DOMUS_HOME, else ~/.domus")
+    Path home;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1G",
+            description = "Machine memory for the host, e.g. 1G, 512M (default ${DEFAULT-VALUE})")
+    String memory;
+
+    @Option(names = "--pcpus", paramLabel = "N", description = "Physical CPUs (run tokens). Default: the core count")
+    Integer pcpus;
+
+    @Option(names = "--sched", paramLabel = "NAME", defaultValue = "credit2",
+            description = "Scheduler: credit2, credit, rtds or null (default ${DEFAULT-VALUE})")
+    String sched;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Accept incoming migrations here")
+    String listen;
+
+    /** Set by tests and by the launcher: which host to start. */
+    static DomusDaemon.HostFactory factory = null;
+
+    @Override
+    public Integer call() throws Exception {
+        DaemonSettings settings = settings();
+        DomusDaemon.HostFactory f = factory != null ? factory : defaultFactory();
+        DomusDaemon daemon = DomusDaemon.start(settings, f);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }, "domusd-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.out.println("domusd: host up: home " + settings.home() + ", " + settings.memoryMib() + " MiB, "
+                + settings.pcpus() + " pCPUs, scheduler " + settings.sched() + "; control socket "
+                + daemon.controlSocket());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    DaemonSettings settings() throws DaemonException {
+        long mib;
+        try {
+            mib = Sizes.parseMib(memory);
+        } catch (IllegalArgumentException e) {
+            throw new DaemonException("--memory: " + e.getMessage());
+        }
+        if (mib < 16) {
+            throw new DaemonException("--memory " + memory + " is too small: give the host at least 16M");
+        }
+        int n = pcpus == null ? Runtime.getRuntime().availableProcessors() : pcpus;
+        if (n < 1 || n > 1024) {
+            throw new DaemonException("--pcpus " + n + ": use 1 to 1024");
+        }
+        if (!java.util.Set.of("credit2", "credit", "rtds", "null").contains(sched)) {
+            throw new DaemonException("--sched " + sched + ": use credit2, credit, rtds or null");
+        }
+        if (listen != null && !listen.matches("[^:]+:\\d{1,5}")) {
+            throw new DaemonException("--listen " + listen + ": write HOST:PORT, e.g. 127.0.0.1:7700");
+        }
+        return new DaemonSettings(DomusHome.resolve(home), mib, n, sched, listen);
+    }
+
+    private static DomusDaemon.HostFactory defaultFactory() throws DaemonException {
+        // The toolstack lives in another package; found by name so this class stays small.
+        try {
+            Class<?> c = Class.forName("dev.domus.dom0.toolstack.Toolstack");
+            return (DomusDaemon.HostFactory) c.getMethod("factory").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new DaemonException("domusd is built without a toolstack: " + e);
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Domusd());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            String msg = ex instanceof DaemonException ? ex.getMessage() : ex.toString();
+            line.getErr().println("domusd: " + msg);
+            return 2;
+        });
+        int rc = cl.execute(args);
+        if (rc != 0) {
+            System.exit(rc);
+        }
+    }
+}

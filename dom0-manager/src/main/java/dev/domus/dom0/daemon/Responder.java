@@ -1,0 +1,12 @@
+package dev.domus.dom0.daemon;
+
+import java.io.IOException;
+
+/** Where a long-running query streams its output (one {@code 'L'} frame per line). */
+public interface Responder {
+
+    void line(String text) throws IOException;
+
+    /** Proves the client is still there during a wait; fails when it has gone. */
+    void heartbeat() throws IOException;
+}
