@@ -116,6 +116,21 @@ class XenstoreUtilsTest {
     }
 
     @Test
+    void listOfADirectoryLargerThanOnePayloadFallsBackToDirectoryPart() throws Exception {
+        StringBuilder expected = new StringBuilder();
+        try (XsClient java = XsClient.connect(daemon, 0)) {
+            for (int i = 0; i < 150; i++) {
+                String name = String.format("node-%03d-%s", i, "p".repeat(40));
+                java.write("/tool/big/" + name, Integer.toString(i));
+                expected.append(name).append('\n');
+            }
+        }
+        Result list = run("xenstore-list", "/tool/big");
+        assertEquals(0, list.exit(), list.err());
+        assertEquals(expected.toString(), list.out());
+    }
+
+    @Test
     void rmRemovesASubtree() throws Exception {
         assertEquals(0, run("xenstore-write", "/tool/gone/x/y", "1").exit());
         Result rm = run("xenstore-rm", "/tool/gone");
