@@ -3,6 +3,23 @@ package dev.domus.dom0.console;
 import java.io.PrintWriter;
 import java.util.List;
 
+import dev.domus.dom0.console.command.ConsoleCommand;
+import dev.domus.dom0.console.command.CreateCommand;
+import dev.domus.dom0.console.command.DestroyCommand;
+import dev.domus.dom0.console.command.EventsCommand;
+import dev.domus.dom0.console.command.InfoCommand;
+import dev.domus.dom0.console.command.ListCommand;
+import dev.domus.dom0.console.command.MemMaxCommand;
+import dev.domus.dom0.console.command.MemSetCommand;
+import dev.domus.dom0.console.command.PauseCommand;
+import dev.domus.dom0.console.command.RebootCommand;
+import dev.domus.dom0.console.command.SchedCredit2Command;
+import dev.domus.dom0.console.command.SchedCreditCommand;
+import dev.domus.dom0.console.command.SchedRtdsCommand;
+import dev.domus.dom0.console.command.ShutdownCommand;
+import dev.domus.dom0.console.command.UnpauseCommand;
+import dev.domus.dom0.console.command.VcpuPinCommand;
+import dev.domus.dom0.console.command.VcpuSetCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +46,11 @@ public final class DomusCli implements Runnable {
 
     /** Every subcommand, in the order {@code domus --help} lists them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(
+            CreateCommand.class, ListCommand.class, InfoCommand.class, ConsoleCommand.class,
+            PauseCommand.class, UnpauseCommand.class, ShutdownCommand.class, RebootCommand.class,
+            DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, VcpuSetCommand.class,
+            VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
+            SchedRtdsCommand.class, EventsCommand.class,
             AbiCommand.class);
 
     @CommandLine.Spec
