@@ -12,10 +12,17 @@ public final class SchedDecision {
     /** Unit id to run next, or {@link #IDLE} to leave the pCPU idle. */
     public int unit = IDLE;
 
-    /** Nanoseconds the unit may run before it is preempted; ignored when idle. */
+    /**
+     * Nanoseconds the unit may run before it is preempted. When idle: how long until the
+     * policy wants to be asked again (for example a capped unit's budget comes back), or
+     * {@link #NO_TIMEOUT} if only a wake-up can give this pCPU work.
+     */
     public long sliceNs;
 
     public static final int IDLE = -1;
+
+    /** Idle {@link #sliceNs}: no timer needed; the pCPU waits for a tickle. */
+    public static final long NO_TIMEOUT = Long.MAX_VALUE;
 
     public SchedDecision set(int unit, long sliceNs) {
         this.unit = unit;

@@ -24,6 +24,23 @@ public interface SchedulingPolicy {
     /** Adds a unit, not yet runnable, with the policy's default parameters. */
     void insertUnit(SchedUnit unit);
 
+    /**
+     * Adds a unit, not yet runnable, with the given parameters, checked first: if they are
+     * refused (see {@link #adjust}) the unit is not added. Policies with admission control
+     * (RTDS) admit the unit with these parameters rather than with their defaults.
+     *
+     * @throws IllegalArgumentException naming the bad parameter; nothing changes then
+     */
+    default void insertUnit(SchedUnit unit, SchedParams params) {
+        insertUnit(unit);
+        try {
+            adjust(unit.id(), params);
+        } catch (RuntimeException e) {
+            removeUnit(unit);
+            throw e;
+        }
+    }
+
     /** Removes a unit; it must not be running on any pCPU. */
     void removeUnit(SchedUnit unit);
 
