@@ -1,6 +1,9 @@
 package dev.domus.dom0.xenstore;
 
-import static dev.domus.dom0.xenstore.XsProtocol.*;
+import dev.domus.abi.XsWire;
+import dev.domus.abi.flyweight.XsdSockmsgFlyweight;
+
+import static dev.domus.abi.XsWire.*;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -96,20 +99,20 @@ public final class XsClient implements AutoCloseable {
     }
 
     private void readLoop(SocketChannel ch) {
-        ByteBuffer header = ByteBuffer.allocate(XSD_SOCKMSG_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer header = ByteBuffer.allocate(XsdSockmsgFlyweight.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         try {
             while (true) {
                 header.clear();
                 if (!readFully(ch, header)) {
                     break;
                 }
-                int len = header.getInt(LEN_OFFSET);
+                int len = header.getInt(XsdSockmsgFlyweight.LEN_OFFSET);
                 ByteBuffer body = ByteBuffer.allocate(len);
                 if (!readFully(ch, body)) {
                     break;
                 }
-                deliver(XsMessages.message(header.getInt(TYPE_OFFSET), header.getInt(REQ_ID_OFFSET),
-                        header.getInt(TX_ID_OFFSET), body.array()));
+                deliver(XsMessages.message(header.getInt(XsdSockmsgFlyweight.TYPE_OFFSET), header.getInt(XsdSockmsgFlyweight.REQ_ID_OFFSET),
+                        header.getInt(XsdSockmsgFlyweight.TX_ID_OFFSET), body.array()));
             }
         } catch (IOException e) {
             // closed
@@ -128,15 +131,15 @@ public final class XsClient implements AutoCloseable {
 
     private void deliver(byte[] m) {
         ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
-        int type = b.getInt(TYPE_OFFSET);
-        byte[] payload = new byte[b.getInt(LEN_OFFSET)];
-        b.position(XSD_SOCKMSG_LENGTH);
+        int type = b.getInt(XsdSockmsgFlyweight.TYPE_OFFSET);
+        byte[] payload = new byte[b.getInt(XsdSockmsgFlyweight.LEN_OFFSET)];
+        b.position(XsdSockmsgFlyweight.LENGTH);
         b.get(payload);
         if (type == XS_WATCH_EVENT) {
             List<String> a = XsMessages.split(payload);
             events.add(new WatchFired(a.get(0), a.size() > 1 ? a.get(1) : ""));
         } else {
-            replies.add(new Message(type, b.getInt(REQ_ID_OFFSET), b.getInt(TX_ID_OFFSET), payload));
+            replies.add(new Message(type, b.getInt(XsdSockmsgFlyweight.REQ_ID_OFFSET), b.getInt(XsdSockmsgFlyweight.TX_ID_OFFSET), payload));
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+import dev.domus.abi.flyweight.XsdSockmsgFlyweight;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -21,7 +24,7 @@ public final class XsConnection implements Caller {
     private final XsTransport transport;
 
     // Framing state, touched only by the reader thread.
-    private final ByteBuffer header = ByteBuffer.allocate(XsProtocol.XSD_SOCKMSG_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer header = ByteBuffer.allocate(XsdSockmsgFlyweight.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     private byte[] payload;
     private int payloadFill;
 
@@ -65,11 +68,11 @@ public final class XsConnection implements Caller {
                 if (header.hasRemaining()) {
                     return true;
                 }
-                int len = header.getInt(XsProtocol.LEN_OFFSET);
-                if (len < 0 || len > XsProtocol.XENSTORE_PAYLOAD_MAX) {
+                int len = header.getInt(XsdSockmsgFlyweight.LEN_OFFSET);
+                if (len < 0 || len > XsWire.XENSTORE_PAYLOAD_MAX) {
                     // The stream cannot be resynchronised: answer, then drop the peer (as C xenstored does).
-                    daemon.protocolViolation(this, header.getInt(XsProtocol.REQ_ID_OFFSET),
-                            header.getInt(XsProtocol.TX_ID_OFFSET), "E2BIG");
+                    daemon.protocolViolation(this, header.getInt(XsdSockmsgFlyweight.REQ_ID_OFFSET),
+                            header.getInt(XsdSockmsgFlyweight.TX_ID_OFFSET), "E2BIG");
                     return false;
                 }
                 payload = new byte[len];
@@ -79,9 +82,9 @@ public final class XsConnection implements Caller {
             data.get(payload, payloadFill, n);
             payloadFill += n;
             if (payloadFill == payload.length) {
-                int type = header.getInt(XsProtocol.TYPE_OFFSET);
-                int reqId = header.getInt(XsProtocol.REQ_ID_OFFSET);
-                int txId = header.getInt(XsProtocol.TX_ID_OFFSET);
+                int type = header.getInt(XsdSockmsgFlyweight.TYPE_OFFSET);
+                int reqId = header.getInt(XsdSockmsgFlyweight.REQ_ID_OFFSET);
+                int txId = header.getInt(XsdSockmsgFlyweight.TX_ID_OFFSET);
                 byte[] body = payload;
                 payload = null;
                 header.clear();

@@ -1,5 +1,8 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+import dev.domus.abi.flyweight.XsdSockmsgFlyweight;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,17 +23,17 @@ final class XsMessages {
     }
 
     static byte[] message(int type, int reqId, int txId, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(XsProtocol.XSD_SOCKMSG_LENGTH + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(XsdSockmsgFlyweight.LENGTH + payload.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(type).putInt(reqId).putInt(txId).putInt(payload.length).put(payload);
         return b.array();
     }
 
     static byte[] error(int reqId, int txId, String error) {
-        return message(XsProtocol.XS_ERROR, reqId, txId, strings(error));
+        return message(XsWire.XS_ERROR, reqId, txId, strings(error));
     }
 
     static byte[] watchEvent(String path, String token) {
-        return message(XsProtocol.XS_WATCH_EVENT, 0, 0, strings(path, token));
+        return message(XsWire.XS_WATCH_EVENT, 0, 0, strings(path, token));
     }
 
     /** Each string followed by a NUL. */

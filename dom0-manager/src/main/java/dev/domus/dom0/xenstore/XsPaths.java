@@ -1,5 +1,7 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+
 /**
  * Path rules of xenstore: absolute paths start with {@code /}, relative ones are relative to
  * the caller's home {@code /local/domain/<domid>}; names use letters, digits and
@@ -27,12 +29,12 @@ final class XsPaths {
         }
         String abs;
         if (path.charAt(0) == '/') {
-            if (path.length() > XsProtocol.XENSTORE_ABS_PATH_MAX) {
+            if (path.length() > XsWire.XENSTORE_ABS_PATH_MAX) {
                 throw XsError.einval("path longer than XENSTORE_ABS_PATH_MAX");
             }
             abs = path;
         } else {
-            if (path.length() > XsProtocol.XENSTORE_REL_PATH_MAX) {
+            if (path.length() > XsWire.XENSTORE_REL_PATH_MAX) {
                 throw XsError.einval("path longer than XENSTORE_REL_PATH_MAX");
             }
             abs = domainPath(domid) + "/" + path;

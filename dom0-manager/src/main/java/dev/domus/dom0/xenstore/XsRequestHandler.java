@@ -1,6 +1,8 @@
 package dev.domus.dom0.xenstore;
 
-import static dev.domus.dom0.xenstore.XsProtocol.*;
+import dev.domus.abi.XsWire;
+
+import static dev.domus.abi.XsWire.*;
 
 import dev.domus.abi.Xen;
 

@@ -1,5 +1,7 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,7 +100,7 @@ class XenstoredLimitsTest {
     @Test
     void payloadAtTheLimitWorksForDom0() {
         String path = "/tool/v";
-        String value = "y".repeat(XsProtocol.XENSTORE_PAYLOAD_MAX - path.length() - 1);
+        String value = "y".repeat(XsWire.XENSTORE_PAYLOAD_MAX - path.length() - 1);
         dom0.write(path, value);
         assertEquals(value, dom0.read(path));
     }
@@ -116,9 +118,9 @@ class XenstoredLimitsTest {
         int offset = 0;
         String generation = null;
         while (true) {
-            XsClient.Message m = dom0.request(XsProtocol.XS_DIRECTORY_PART, 0,
+            XsClient.Message m = dom0.request(XsWire.XS_DIRECTORY_PART, 0,
                     XsMessages.strings("/tool/many", Integer.toString(offset)));
-            assertTrue(m.payload().length <= XsProtocol.XENSTORE_PAYLOAD_MAX);
+            assertTrue(m.payload().length <= XsWire.XENSTORE_PAYLOAD_MAX);
             List<String> parts = splitKeepingEmpty(m.payload());
             if (generation == null) {
                 generation = parts.get(0);
@@ -156,10 +158,10 @@ class XenstoredLimitsTest {
 
     @Test
     void unknownAndServerOnlyTypesAreEinval() {
-        for (int type : new int[] {XsProtocol.XS_WATCH_EVENT, XsProtocol.XS_ERROR, 20, XsProtocol.XS_TYPE_COUNT,
-                XsProtocol.XS_INVALID, -1}) {
+        for (int type : new int[] {XsWire.XS_WATCH_EVENT, XsWire.XS_ERROR, 20, XsWire.XS_TYPE_COUNT,
+                XsWire.XS_INVALID, -1}) {
             XsClient.Message m = dom0.request(type, 0, XsMessages.strings("/tool"));
-            assertEquals(XsProtocol.XS_ERROR, m.type());
+            assertEquals(XsWire.XS_ERROR, m.type());
             assertEquals(List.of("EINVAL"), m.strings());
         }
         assertEquals(List.of(), dom0.directory("/tool"));
@@ -168,9 +170,9 @@ class XenstoredLimitsTest {
     @Test
     void pathsWithoutTheirNulOrWithBadCharactersAreEinval() {
         byte[] noNul = "/tool".getBytes();
-        assertEquals(List.of("EINVAL"), dom0.request(XsProtocol.XS_READ, 0, noNul).strings());
-        assertEquals(List.of("EINVAL"), dom0.request(XsProtocol.XS_WRITE, 0, "/tool/x".getBytes()).strings());
-        assertEquals(List.of("EINVAL"), dom0.request(XsProtocol.XS_READ, 0, XsMessages.strings("/tool", "extra")).strings());
+        assertEquals(List.of("EINVAL"), dom0.request(XsWire.XS_READ, 0, noNul).strings());
+        assertEquals(List.of("EINVAL"), dom0.request(XsWire.XS_WRITE, 0, "/tool/x".getBytes()).strings());
+        assertEquals(List.of("EINVAL"), dom0.request(XsWire.XS_READ, 0, XsMessages.strings("/tool", "extra")).strings());
         for (String bad : new String[] {"/tool/", "//tool", "/tool/a b", "/tool/ä", "", "/" + "a".repeat(3100)}) {
             assertEquals("EINVAL", error(() -> dom0.write(bad, "1")), bad);
         }
@@ -182,8 +184,8 @@ class XenstoredLimitsTest {
     @Test
     void replyEchoesRequestAndTransactionIds() {
         int tx = dom0.transactionStart();
-        XsClient.Message m = dom0.request(XsProtocol.XS_WRITE, tx, "/tool/echo\0v".getBytes());
-        assertEquals(XsProtocol.XS_WRITE, m.type());
+        XsClient.Message m = dom0.request(XsWire.XS_WRITE, tx, "/tool/echo\0v".getBytes());
+        assertEquals(XsWire.XS_WRITE, m.type());
         assertEquals(tx, m.txId());
         assertEquals(List.of("OK"), m.strings());
     }
@@ -201,7 +203,7 @@ class XenstoredLimitsTest {
             public void close() {
             }
         });
-        byte[] msg = XsMessages.message(XsProtocol.XS_WRITE, 77, 0, "/tool/bytewise\0ok".getBytes());
+        byte[] msg = XsMessages.message(XsWire.XS_WRITE, 77, 0, "/tool/bytewise\0ok".getBytes());
         for (byte x : msg) {
             assertTrue(c.receive(ByteBuffer.wrap(new byte[] {x})));
             if (replies.isEmpty()) {
@@ -219,9 +221,9 @@ class XenstoredLimitsTest {
              XsClient bad = XsClient.connect(s.path());
              XsClient good = XsClient.connect(s.path())) {
             good.write("/tool/before", "1");
-            bad.sendRaw(header(XsProtocol.XS_WRITE, 9, 0, XsProtocol.XENSTORE_PAYLOAD_MAX + 1));
+            bad.sendRaw(header(XsWire.XS_WRITE, 9, 0, XsWire.XENSTORE_PAYLOAD_MAX + 1));
             XsClient.Message reply = bad.nextReply();
-            assertEquals(XsProtocol.XS_ERROR, reply.type());
+            assertEquals(XsWire.XS_ERROR, reply.type());
             assertEquals(9, reply.reqId());
             assertEquals(List.of("E2BIG"), reply.strings());
             assertNull(bad.nextReply()); // the daemon hung up on it
@@ -235,7 +237,7 @@ class XenstoredLimitsTest {
         try (XsUnixSocketServer s = XsUnixSocketServer.start(daemon, dir.resolve("xs.sock"))) {
             XsClient quitter = XsClient.connect(s.path());
             quitter.watch("/tool", "gone");
-            quitter.sendRaw(header(XsProtocol.XS_WRITE, 1, 0, 100));
+            quitter.sendRaw(header(XsWire.XS_WRITE, 1, 0, 100));
             quitter.sendRaw("/tool/half".getBytes());
             quitter.close();
             try (XsClient good = XsClient.connect(s.path())) {

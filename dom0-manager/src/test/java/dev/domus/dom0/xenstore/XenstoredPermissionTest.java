@@ -1,5 +1,7 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -125,10 +127,10 @@ class XenstoredPermissionTest {
     @Test
     void badPermissionStringsAreRefusedAndChangeNothing() {
         dom0.write("/tool/p", "v");
-        XsClient.Message bad = dom0.request(XsProtocol.XS_SET_PERMS, 0, XsMessages.strings("/tool/p", "x3"));
-        assertEquals(XsProtocol.XS_ERROR, bad.type());
+        XsClient.Message bad = dom0.request(XsWire.XS_SET_PERMS, 0, XsMessages.strings("/tool/p", "x3"));
+        assertEquals(XsWire.XS_ERROR, bad.type());
         assertEquals(List.of("EINVAL"), bad.strings());
-        XsClient.Message none = dom0.request(XsProtocol.XS_SET_PERMS, 0, XsMessages.strings("/tool/p"));
+        XsClient.Message none = dom0.request(XsWire.XS_SET_PERMS, 0, XsMessages.strings("/tool/p"));
         assertEquals(List.of("EINVAL"), none.strings());
         assertEquals(List.of(new XsPermission(0, 'n')), dom0.getPerms("/tool/p"));
     }
@@ -138,7 +140,7 @@ class XenstoredPermissionTest {
         dom0.introduce(3, 1000, 1);
         dom0.introduce(5, 1001, 2);
         assertEquals("EACCES", error(() -> guest3.read("/local/domain/5/secret")));
-        dom0.request(XsProtocol.XS_SET_TARGET, 0, XsMessages.strings("3", "5"));
+        dom0.request(XsWire.XS_SET_TARGET, 0, XsMessages.strings("3", "5"));
         assertEquals("s5", guest3.read("/local/domain/5/secret"));
     }
 }

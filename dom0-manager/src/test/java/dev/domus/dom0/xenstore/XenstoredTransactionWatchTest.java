@@ -1,5 +1,7 @@
 package dev.domus.dom0.xenstore;
 
+import dev.domus.abi.XsWire;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -120,9 +122,9 @@ class XenstoredTransactionWatchTest {
     @Test
     void transactionStartInsideATransactionIsEbusyAndEndNeedsTOrF() {
         int tx = a.transactionStart();
-        XsClient.Message nested = a.request(XsProtocol.XS_TRANSACTION_START, tx, XsMessages.strings(""));
+        XsClient.Message nested = a.request(XsWire.XS_TRANSACTION_START, tx, XsMessages.strings(""));
         assertEquals(List.of("EBUSY"), nested.strings());
-        XsClient.Message bad = a.request(XsProtocol.XS_TRANSACTION_END, tx, XsMessages.strings("maybe"));
+        XsClient.Message bad = a.request(XsWire.XS_TRANSACTION_END, tx, XsMessages.strings("maybe"));
         assertEquals(List.of("EINVAL"), bad.strings());
         assertTrue(a.transactionEnd(tx, true)); // still open after the bad end
     }
@@ -219,9 +221,9 @@ class XenstoredTransactionWatchTest {
 
     @Test
     void introduceRefusesBadArgumentsAndKnownDomainsWithAnotherRing() {
-        assertEquals(List.of("EINVAL"), a.request(XsProtocol.XS_INTRODUCE, 0, XsMessages.strings("7", "12")).strings());
-        assertEquals(List.of("EINVAL"), a.request(XsProtocol.XS_INTRODUCE, 0, XsMessages.strings("x", "12", "1")).strings());
-        assertEquals(List.of("EINVAL"), a.request(XsProtocol.XS_INTRODUCE, 0, XsMessages.strings("0", "12", "1")).strings());
+        assertEquals(List.of("EINVAL"), a.request(XsWire.XS_INTRODUCE, 0, XsMessages.strings("7", "12")).strings());
+        assertEquals(List.of("EINVAL"), a.request(XsWire.XS_INTRODUCE, 0, XsMessages.strings("x", "12", "1")).strings());
+        assertEquals(List.of("EINVAL"), a.request(XsWire.XS_INTRODUCE, 0, XsMessages.strings("0", "12", "1")).strings());
         a.introduce(7, 12, 1);
         a.introduce(7, 12, 1); // same ring again: harmless
         assertEquals("EINVAL", assertThrows(XsError.class, () -> a.introduce(7, 13, 1)).errorName());
