@@ -90,13 +90,28 @@ public final class Hypervisor {
      */
     public void poll(int port, long timeoutNs) {
         memory.putInt(array, port);
+        pollArray(1, timeoutNs);
+    }
+
+    /** SCHEDOP_poll on {@code ports[0..count)}: returns when any is pending or at the timeout. */
+    public void poll(int[] ports, int count, long timeoutNs) {
+        if (count <= 0 || count > 128) {
+            throw new XenException(XenErrno.XEN_EINVAL, "SCHEDOP_poll", count + " ports (1..128)");
+        }
+        for (int i = 0; i < count; i++) {
+            memory.putInt(array + 4L * i, ports[i]);
+        }
+        pollArray(count, timeoutNs);
+    }
+
+    private void pollArray(int count, long timeoutNs) {
         memory.putLong(scratch + SCHED_POLL_PORTS_OFFSET, array);
-        memory.putInt(scratch + SCHED_POLL_NR_PORTS_OFFSET, 1);
+        memory.putInt(scratch + SCHED_POLL_NR_PORTS_OFFSET, count);
         memory.putInt(scratch + SCHED_POLL_NR_PORTS_OFFSET + 4, 0);
         memory.putLong(scratch + SCHED_POLL_TIMEOUT_OFFSET, timeoutNs);
         long rc = gate.call(__HYPERVISOR_sched_op, SCHEDOP_poll, scratch);
         if (rc < 0) {
-            throw new XenException((int) -rc, "SCHEDOP_poll(port " + port + ")");
+            throw new XenException((int) -rc, "SCHEDOP_poll(" + count + " ports)");
         }
     }
 
