@@ -1,0 +1,17 @@
+package dev.domus.hv.domain;
+
+/** Creates a domain's memory (wired by the boot package to package {@code mem}'s implementation). */
+public interface PhysmapFactory {
+
+    /**
+     * A new, empty memory for {@code domid} with room for {@code maxPfn} guest frames and a
+     * page limit of {@code maxPages}.
+     */
+    Physmap create(int domid, long maxPfn, long maxPages);
+
+    /** Frames of machine memory in total. */
+    long totalFrames();
+
+    /** Frames not owned by any domain. */
+    long freeFrames();
+}

@@ -1,0 +1,216 @@
+package dev.domus.hv.domain;
+
+import dev.domus.hv.hypercall.CallContext;
+import dev.domus.hv.loader.GuestTermination;
+import dev.domus.hv.sched.RunTokens;
+import dev.domus.hv.sched.RunnableUnit;
+import dev.domus.sched.SchedUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One virtual CPU: its scheduling state, its pause count, whether it is blocked, and its
+ * per-vCPU hypercall context (the preallocated buffer every hypercall copies its arguments
+ * into). The thread that runs the guest on it is a {@link VcpuThread}.
+ *
+ * <p>Blocking and waking follow Xen's {@code SCHEDOP_block}: the blocker sets
+ * {@link #blocked} and then re-checks for pending events; a sender marks events pending and
+ * then clears {@code blocked}. Both sides use volatile accesses, so one of them always sees
+ * the other (no lost wake-up).
+ */
+public final class Vcpu extends RunnableUnit {
+
+    private final Domain domain;
+    private final int index;
+    private final RunTokens tokens;
+    private final CallContext context;
+    private final AtomicInteger pauseCount = new AtomicInteger();
+    private volatile boolean safepointRequested;
+    private volatile boolean blocked;
+    private volatile boolean killed;
+    private volatile boolean online;
+    private volatile VcpuThread thread;
+    /** Ports this vCPU waits on in SCHEDOP_poll, or null. Written by the vCPU itself. */
+    volatile int[] pollPorts;
+    /** Handle of the single-shot timer in the host's TimerService, or -1. Guarded by this. */
+    private long timerHandle = -1;
+
+    Vcpu(Domain domain, int index, int unitId, RunTokens tokens) {
+        super(new SchedUnit(unitId, domain.domid(), index));
+        this.domain = domain;
+        this.index = index;
+        this.tokens = tokens;
+        this.context = new CallContext(domain, this);
+    }
+
+    public Domain domain() {
+        return domain;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public CallContext context() {
+        return context;
+    }
+
+    /** Swaps the single-shot timer handle (set_timer_op); returns the previous one or -1. */
+    public synchronized long swapTimerHandle(long handle) {
+        long old = timerHandle;
+        timerHandle = handle;
+        return old;
+    }
+
+    /** Clears the handle if it is still {@code handle} (the timer fired). */
+    public synchronized void timerFired(long handle) {
+        if (timerHandle == handle) {
+            timerHandle = -1;
+        }
+    }
+
+    /** Sets or clears the ports this vCPU polls (SCHEDOP_poll). */
+    public void polling(int[] ports) {
+        this.pollPorts = ports;
+    }
+
+    public boolean isBlocked() {
+        return blocked;
+    }
+
+    public boolean isOnline() {
+        return online;
+    }
+
+    public boolean isKilled() {
+        return killed;
+    }
+
+    public int pauseCount() {
+        return pauseCount.get();
+    }
+
+    /** The cheap check the gate and the instrumented guest code make. */
+    public boolean safepointRequested() {
+        return safepointRequested;
+    }
+
+    @Override
+    protected boolean wantsToRun() {
+        return online && !blocked && !killed && pauseCount.get() == 0 && domain.allowsRunning();
+    }
+
+    @Override
+    protected void requestSafepoint() {
+        safepointRequested = true;
+    }
+
+    @Override
+    protected Thread thread() {
+        return thread;
+    }
+
+    void attach(VcpuThread t) {
+        this.thread = t;
+        this.online = true;
+    }
+
+    void goOffline() {
+        online = false;
+    }
+
+    /**
+     * Called on this vCPU's own thread at a safepoint: dies if killed, gives up the token if
+     * it should (slice over, paused, blocked, tickled) and parks until it gets one again.
+     */
+    public void atSafepoint() {
+        if (!safepointRequested) {
+            return;
+        }
+        safepointRequested = false;
+        if (killed) {
+            throw GuestTermination.killed();
+        }
+        if (!tokens.reschedule(this, false)) {
+            waitForToken();
+        }
+    }
+
+    /** SCHEDOP_yield on this vCPU's own thread. */
+    public void yieldNow() {
+        if (!tokens.reschedule(this, true)) {
+            waitForToken();
+        }
+    }
+
+    /**
+     * SCHEDOP_block on this vCPU's own thread: sleeps until an event is pending (checked by
+     * {@code eventsPending}), the vCPU is killed, or {@link #wake} is called.
+     */
+    public void block(java.util.function.BooleanSupplier eventsPending) {
+        blocked = true;
+        if (eventsPending.getAsBoolean() || killed) {
+            blocked = false;
+            return;
+        }
+        if (!tokens.reschedule(this, false)) {
+            waitForToken();
+        }
+        blocked = false;
+    }
+
+    /** An event (or timer, or unpause) for this vCPU: a blocked vCPU becomes runnable. */
+    public void wake() {
+        if (blocked) {
+            blocked = false;
+            tokens.update(this);
+        }
+    }
+
+    void pause() {
+        pauseCount.incrementAndGet();
+        tokens.update(this);
+    }
+
+    void unpause() {
+        if (pauseCount.updateAndGet(c -> c > 0 ? c - 1 : 0) == 0) {
+            tokens.update(this);
+        }
+    }
+
+    /** The domain's state changed (pause, unpause, shutdown): re-evaluate runnability. */
+    void reevaluate() {
+        tokens.update(this);
+    }
+
+    void kill() {
+        killed = true;
+        safepointRequested = true;
+        tokens.update(this);
+        VcpuThread t = thread;
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+    }
+
+    private void waitForToken() {
+        domain.physmap().offline(index);
+        tokens.awaitToken(this, () -> killed);
+        if (killed) {
+            throw GuestTermination.killed();
+        }
+    }
+
+    /** CPU time in nanoseconds, including the current slice. */
+    public long cpuTime() {
+        return tokens.cpuTimeNs(this);
+    }
+
+    RunTokens tokens() {
+        return tokens;
+    }
+
+    @Override
+    public String toString() {
+        return "d" + domain.domid() + "v" + index;
+    }
+}

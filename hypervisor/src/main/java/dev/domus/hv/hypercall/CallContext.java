@@ -1,0 +1,80 @@
+package dev.domus.hv.hypercall;
+
+import dev.domus.abi.XenErrno;
+import dev.domus.hv.domain.Domain;
+import dev.domus.hv.domain.Vcpu;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Who is calling and where their arguments go: the caller's domain (taken from the gate),
+ * its vCPU (null for a Dom0 thread that is not a vCPU, or an async drain thread), and a
+ * preallocated hypervisor buffer that every hypercall copies its argument structs into
+ * exactly once ({@code copy_from_guest}), validates there, and acts on only from there.
+ *
+ * <p>The buffer is split so a multicall entry and the struct of the call it runs do not
+ * overlap: {@link #MC_OFFSET} holds the multicall entry, {@link #ARG_OFFSET} the struct of
+ * the current call, {@link #BULK_OFFSET} arrays (extent lists, poll ports, strings).
+ * One context belongs to one thread at a time.
+ */
+public final class CallContext {
+
+    public static final int MC_OFFSET = 0;
+    public static final int ARG_OFFSET = 64;
+    public static final int ARG_LENGTH = 1024;
+    public static final int BULK_OFFSET = ARG_OFFSET + ARG_LENGTH;
+    public static final int BULK_LENGTH = 7 * 1024;
+    public static final int SIZE = BULK_OFFSET + BULK_LENGTH;
+
+    private final Domain domain;
+    private final Vcpu vcpu;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SIZE]);
+    /** Depth of multicall nesting: Xen refuses a multicall inside a multicall. */
+    int multicallDepth;
+    /** Set while a request from the async ring runs: the async op itself is refused there. */
+    boolean inAsync;
+    /** Guest address of the struct the current call copied in (for late OUT fields). */
+    long lastArg;
+
+    public CallContext(Domain domain, Vcpu vcpu) {
+        this.domain = domain;
+        this.vcpu = vcpu;
+    }
+
+    public Domain domain() {
+        return domain;
+    }
+
+    /** The calling vCPU, or null when the caller is not a vCPU thread. */
+    public Vcpu vcpu() {
+        return vcpu;
+    }
+
+    /** The vCPU index for per-vCPU state (0 when the caller is not a vCPU). */
+    public int vcpuIndex() {
+        return vcpu == null ? 0 : vcpu.index();
+    }
+
+    public UnsafeBuffer buffer() {
+        return buffer;
+    }
+
+    /** Copies {@code length} bytes at guest address {@code gpa} into the buffer at {@code offset}. */
+    public int copyIn(long gpa, int offset, int length) {
+        if (length < 0 || offset < 0 || offset + length > SIZE) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        return domain.physmap().copyFromGuest(gpa, buffer, offset, length);
+    }
+
+    /** Copies {@code length} bytes of the buffer at {@code offset} to guest address {@code gpa}. */
+    public int copyOut(long gpa, int offset, int length) {
+        if (length < 0 || offset < 0 || offset + length > SIZE) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        return domain.physmap().copyToGuest(gpa, buffer, offset, length);
+    }
+
+    public boolean privileged() {
+        return domain.isPrivileged();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.domus.hv.hypercall;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import dev.domus.abi.MemoryOp;
+import dev.domus.abi.Xen;
+import dev.domus.abi.XenErrno;
+import dev.domus.hv.domain.Domain;
+import dev.domus.hv.domain.DomainTable;
+import dev.domus.hv.domain.Physmap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * {@code __HYPERVISOR_memory_op(cmd, arg)} (memory.h).
+ *
+ * <ul>
+ *   <li>{@code XENMEM_populate_physmap}, {@code XENMEM_increase_reservation}: back each guest
+ *       frame listed in {@code extent_start} (IN: PFNs; Domus guests are auto-translated, so
+ *       both take PFNs) with a fresh zeroed frame; {@code extent_order} up to 9.</li>
+ *   <li>{@code XENMEM_decrease_reservation}: give the frames behind the listed PFNs back.</li>
+ *   <li>All three return the number of extents done (fewer on the first failure, as Xen);
+ *       {@code -XEN_EINVAL} for a bad order or count; another domain's id is for Dom0 only
+ *       ({@code -XEN_EPERM}).</li>
+ *   <li>{@code XENMEM_current_reservation}, {@code XENMEM_maximum_reservation} (arg: address
+ *       of a domid_t): pages; {@code XENMEM_maximum_ram_page}, {@code XENMEM_maximum_gpfn}.</li>
+ *   <li>{@code XENMEM_add_to_physmap_batch} with {@code XENMAPSPACE_gmfn_foreign} (Dom0
+ *       only): maps frames of {@code foreign_domid} ({@code idxs}: its PFNs) at the caller's
+ *       {@code gpfns}; per-entry status in {@code errs}. {@code XENMEM_remove_from_physmap}
+ *       removes such a mapping.</li>
+ * </ul>
+ * Each struct is copied in once; each PFN of a list is read exactly once.
+ */
+final class MemoryOpHandler implements HypercallHandler {
+
+    /** struct xen_memory_reservation: extent_start @0, nr_extents @8, extent_order @16, mem_flags @20, domid @24. */
+    private static final int RES_LENGTH = 32;
+    private static final int MAX_ORDER = 9;
+    private static final int MEMOP_CMD_MASK = 0x3f;
+    private static final int A = CallContext.ARG_OFFSET;
+    private static final int BULK = CallContext.BULK_OFFSET;
+    private static final int BATCH = CallContext.BULK_LENGTH / 8;
+
+    private final DomainTable domains;
+
+    MemoryOpHandler(DomainTable domains) {
+        this.domains = domains;
+    }
+
+    @Override
+    public long handle(CallContext ctx, long cmdArg, long arg, long a3, long a4, long a5) {
+        int cmd = (int) (cmdArg & MEMOP_CMD_MASK);
+        UnsafeBuffer b = ctx.buffer();
+        switch (cmd) {
+            case MemoryOp.XENMEM_increase_reservation:
+            case MemoryOp.XENMEM_populate_physmap:
+            case MemoryOp.XENMEM_decrease_reservation:
+                return reservation(ctx, cmd, arg);
+            case MemoryOp.XENMEM_current_reservation:
+            case MemoryOp.XENMEM_maximum_reservation: {
+                int rc = ctx.copyIn(arg, A, 2);
+                if (rc < 0) {
+                    return rc;
+                }
+                Domain d = target(ctx, b.getShort(A, LITTLE_ENDIAN) & 0xffff);
+                if (d == null) {
+                    return denied(ctx);
+                }
+                return cmd == MemoryOp.XENMEM_current_reservation
+                    ? d.physmap().currentPages() : d.physmap().maxPages();
+            }
+            case MemoryOp.XENMEM_maximum_ram_page:
+            case MemoryOp.XENMEM_maximum_gpfn:
+                return ctx.domain().physmap().maxPfn() - 1;
+            case MemoryOp.XENMEM_add_to_physmap_batch:
+                return addToPhysmapBatch(ctx, arg);
+            case MemoryOp.XENMEM_remove_from_physmap: {
+                // struct xen_remove_from_physmap { domid @0; gpfn @8 } (16 bytes)
+                int rc = ctx.copyIn(arg, A, 16);
+                if (rc < 0) {
+                    return rc;
+                }
+                Domain d = target(ctx, b.getShort(A, LITTLE_ENDIAN) & 0xffff);
+                if (d == null) {
+                    return denied(ctx);
+                }
+                long gpfn = b.getLong(A + 8, LITTLE_ENDIAN);
+                int r = d.physmap().unmapForeign(gpfn);
+                return r == 0 ? 0 : d.physmap().release(gpfn);
+            }
+            default:
+                return -XenErrno.XEN_ENOSYS;
+        }
+    }
+
+    private long reservation(CallContext ctx, int cmd, long arg) {
+        UnsafeBuffer b = ctx.buffer();
+        int rc = ctx.copyIn(arg, A, RES_LENGTH);
+        if (rc < 0) {
+            return rc;
+        }
+        long extents = b.getLong(A, LITTLE_ENDIAN);
+        long nr = b.getLong(A + 8, LITTLE_ENDIAN);
+        int order = b.getInt(A + 16, LITTLE_ENDIAN);
+        int domid = b.getShort(A + 24, LITTLE_ENDIAN) & 0xffff;
+        Domain d = target(ctx, domid);
+        if (d == null) {
+            return denied(ctx);
+        }
+        Physmap pm = d.physmap();
+        if (order < 0 || order > MAX_ORDER || nr < 0 || nr > (pm.maxPfn() >>> order)) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        long done = 0;
+        while (done < nr) {
+            int n = (int) Math.min(BATCH, nr - done);
+            if (ctx.copyIn(extents + done * 8, BULK, n * 8) < 0) {
+                return done == 0 ? -XenErrno.XEN_EFAULT : done;
+            }
+            for (int i = 0; i < n; i++) {
+                long pfn = b.getLong(BULK + i * 8, LITTLE_ENDIAN);
+                if (pfn < 0 || pfn > pm.maxPfn() || ((pfn >>> order) << order) != pfn) {
+                    return done;
+                }
+                long pages = 1L << order;
+                for (long p = 0; p < pages; p++) {
+                    int r = cmd == MemoryOp.XENMEM_decrease_reservation
+                        ? pm.release(pfn + p) : pm.populate(pfn + p);
+                    if (r < 0) {
+                        return done;
+                    }
+                }
+                done++;
+            }
+        }
+        return done;
+    }
+
+    /** struct xen_add_to_physmap_batch: domid @0, space @2, size @4, foreign_domid @6, idxs @8, gpfns @16, errs @24. */
+    private long addToPhysmapBatch(CallContext ctx, long arg) {
+        UnsafeBuffer b = ctx.buffer();
+        int rc = ctx.copyIn(arg, A, 32);
+        if (rc < 0) {
+            return rc;
+        }
+        int domid = b.getShort(A, LITTLE_ENDIAN) & 0xffff;
+        int space = b.getShort(A + 2, LITTLE_ENDIAN) & 0xffff;
+        int size = b.getShort(A + 4, LITTLE_ENDIAN) & 0xffff;
+        int foreign = b.getShort(A + 6, LITTLE_ENDIAN) & 0xffff;
+        long idxs = b.getLong(A + 8, LITTLE_ENDIAN);
+        long gpfns = b.getLong(A + 16, LITTLE_ENDIAN);
+        long errs = b.getLong(A + 24, LITTLE_ENDIAN);
+        if (space != MemoryOp.XENMAPSPACE_gmfn_foreign) {
+            return -XenErrno.XEN_EOPNOTSUPP;
+        }
+        if (!ctx.privileged()) {
+            return -XenErrno.XEN_EPERM;
+        }
+        Domain d = target(ctx, domid);
+        Domain source = domains.get(foreign);
+        if (d == null || source == null) {
+            return -XenErrno.XEN_ESRCH;
+        }
+        if (source == d) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        // Three arrays share the bulk area: idxs (8 each), gpfns (8 each), errs (4 each).
+        int batch = CallContext.BULK_LENGTH / 20;
+        int done = 0;
+        while (done < size) {
+            int n = Math.min(batch, size - done);
+            int idxOff = BULK;
+            int gpfnOff = BULK + n * 8;
+            int errOff = BULK + n * 16;
+            if (ctx.copyIn(idxs + done * 8L, idxOff, n * 8) < 0
+                || ctx.copyIn(gpfns + done * 8L, gpfnOff, n * 8) < 0) {
+                return -XenErrno.XEN_EFAULT;
+            }
+            for (int i = 0; i < n; i++) {
+                long idx = b.getLong(idxOff + i * 8, LITTLE_ENDIAN);
+                long gpfn = b.getLong(gpfnOff + i * 8, LITTLE_ENDIAN);
+                int r = d.physmap().mapForeign(gpfn, source.physmap(), idx);
+                b.putInt(errOff + i * 4, r, LITTLE_ENDIAN);
+            }
+            if (ctx.copyOut(errs + done * 4L, errOff, n * 4) < 0) {
+                return -XenErrno.XEN_EFAULT;
+            }
+            done += n;
+        }
+        return 0;
+    }
+
+    private Domain target(CallContext ctx, int domid) {
+        if (domid == Xen.DOMID_SELF || domid == ctx.domain().domid()) {
+            return ctx.domain();
+        }
+        return ctx.privileged() ? domains.get(domid) : null;
+    }
+
+    private static long denied(CallContext ctx) {
+        return ctx.privileged() ? -XenErrno.XEN_ESRCH : -XenErrno.XEN_EPERM;
+    }
+}

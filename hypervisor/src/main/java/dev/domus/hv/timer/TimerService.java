@@ -1,0 +1,106 @@
+package dev.domus.hv.timer;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
+
+/**
+ * One-shot timers on an Agrona {@link DeadlineTimerWheel}, in host system time (nanoseconds
+ * since the host booted). One thread owns the wheel's expiry; scheduling and cancelling
+ * happen under this object's lock and unpark that thread when an earlier deadline arrives.
+ * Used for {@code set_timer_op} / {@code VCPUOP_set_singleshot_timer} (raising
+ * {@code VIRQ_TIMER}) and for {@code SCHEDOP_poll} timeouts.
+ */
+public final class TimerService implements AutoCloseable {
+
+    /** What runs when a timer expires, on the timer thread; must not block. */
+    @FunctionalInterface
+    public interface Expiry {
+        void expired(long now);
+    }
+
+    /** 2^20 ns (about 1 ms) ticks: Xen's timer slop is of the same order. */
+    private static final long TICK_NS = 1L << 20;
+
+    private final long bootNanos;
+    private final DeadlineTimerWheel wheel =
+        new DeadlineTimerWheel(TimeUnit.NANOSECONDS, 0, TICK_NS, 512);
+    private final Long2ObjectHashMap<Expiry> actions = new Long2ObjectHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    public TimerService(long bootNanos) {
+        this.bootNanos = bootNanos;
+        this.thread = new Thread(this::run, "domus-timers");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Host system time: nanoseconds since boot (what shared_info's system_time counts). */
+    public long now() {
+        return System.nanoTime() - bootNanos;
+    }
+
+    /** Schedules {@code action} at system time {@code deadline}; returns a handle for {@link #cancel}. */
+    public synchronized long schedule(long deadline, Expiry action) {
+        long id = wheel.scheduleTimer(Math.max(deadline, 0));
+        actions.put(id, action);
+        LockSupport.unpark(thread);
+        return id;
+    }
+
+    /** Cancels a timer; false if it already fired or was cancelled. */
+    public synchronized boolean cancel(long id) {
+        if (actions.remove(id) == null) {
+            return false;
+        }
+        return wheel.cancelTimer(id);
+    }
+
+    public synchronized int pending() {
+        return actions.size();
+    }
+
+    private void run() {
+        java.util.ArrayList<Expiry> due = new java.util.ArrayList<>();
+        while (!closed) {
+            boolean any;
+            synchronized (this) {
+                long now = now();
+                wheel.poll(now, (unit, t, id) -> {
+                    Expiry e = actions.remove(id);
+                    if (e != null) {
+                        due.add(e);
+                    }
+                    return true;
+                }, Integer.MAX_VALUE);
+                any = !actions.isEmpty();
+            }
+            for (int i = 0; i < due.size(); i++) {
+                try {
+                    due.get(i).expired(now());
+                } catch (RuntimeException e) {
+                    // An expiry must not stop the host's timers.
+                }
+            }
+            due.clear();
+            if (any) {
+                LockSupport.parkNanos(this, TICK_NS);
+            } else {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
