@@ -82,6 +82,7 @@ def strip_comment_markup(lines):
         l = re.sub(r"\*+/$", "", l)
         l = re.sub(r"^\*\s?", "", l)
         out.append(l.strip() if len(lines) == 1 else l.rstrip())
+    out = [l for l in out if not l.lstrip().startswith("`")]
     while out and not out[0]:
         out.pop(0)
     while out and not out[-1]:
@@ -148,6 +149,25 @@ def scan(header, pattern):
             pending = None
 
 
+def block_comments(header):
+    text = open(os.path.join(INC, header)).read()
+    return [strip_comment_markup(c.split("\n")) for c in re.findall(r"/\*.*?\*/", text, re.S)]
+
+
+def documented_elsewhere(name, comments):
+    """The header's block comment that documents NAME ("NAME: does this"), if any."""
+    for c in comments:
+        if c and re.match(r"^\s*%s\s*:" % re.escape(name), c[0]):
+            return c
+    return None
+
+
+# Comments the scanner attaches to the wrong constant.
+NO_COMMENT = {"XS_RESET_WATCHES"}
+OWN_COMMENT = {"XENSTORE_RING_SIZE": ["Inter-domain shared memory communications: the size of each of the",
+                                      "req and rsp rings of struct xenstore_domain_interface."]}
+
+
 def evaluate(names):
     """Evaluates integer constants with gcc; returns {name: value}, dropping those that fail."""
     names = list(names)
@@ -194,7 +214,13 @@ def generate(cls, headers, pattern, doc):
     entries = []
     seen = set()
     for h in headers:
+        comments = block_comments(h)
         for name, comment, is_string in scan(h, pattern):
+            if name in NO_COMMENT:
+                comment = []
+            comment = OWN_COMMENT.get(name, comment)
+            if not comment:
+                comment = documented_elsewhere(name, comments) or []
             if name in seen or name.startswith("__XEN_PUBLIC") or name.endswith("_H__") or name.endswith("_H"):
                 continue
             seen.add(name)

@@ -13,11 +13,6 @@ public final class ConsoleIo {
     }
 
     /**
-     * ` int
-     * ` HYPERVISOR_console_io(unsigned int cmd,
-     * `                       unsigned int count,
-     * `                       char buffer[]);
-     *
      * &#64;cmd: Command (see below)
      * &#64;count: Size of the buffer to read/write
      * &#64;buffer: Pointer in the guest memory

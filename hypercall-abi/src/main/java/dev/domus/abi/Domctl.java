@@ -386,6 +386,15 @@ public final class Domctl {
     public static final int XEN_DOMCTL_setvcpucontext = 12;
     public static final int XEN_DOMCTL_getvcpucontext = 13;
     public static final int XEN_DOMCTL_getvcpuinfo = 14;
+
+    /**
+     * XEN_DOMCTL_max_vcpus:
+     *
+     * The parameter passed to XEN_DOMCTL_max_vcpus must match the value passed to
+     * XEN_DOMCTL_createdomain.  This hypercall is in the process of being removed
+     * (once the failure paths in domain_create() have been improved), but is
+     * still required in the short term to allocate the vcpus themselves.
+     */
     public static final int XEN_DOMCTL_max_vcpus = 15;
     public static final int XEN_DOMCTL_scheduler_op = 16;
     public static final int XEN_DOMCTL_setdomainhandle = 17;
@@ -415,8 +424,23 @@ public final class Domctl {
 
     /** Obsolete IA64 only */
     public static final int XEN_DOMCTL_set_opt_feature = 44;
+
+    /**
+     * XEN_DOMCTL_test_assign_device: Pass DOMID_INVALID to find out whether the
+     * given device is assigned to any DomU at all. Pass a specific domain ID to
+     * find out whether the given device can be assigned to that domain.
+     */
     public static final int XEN_DOMCTL_test_assign_device = 45;
     public static final int XEN_DOMCTL_set_target = 46;
+
+    /**
+     * XEN_DOMCTL_deassign_device: The behavior of this DOMCTL differs
+     * between the different type of device:
+     *  - PCI device (XEN_DOMCTL_DEV_PCI) will be reassigned to DOM0
+     *  - DT device (XEN_DOMCTL_DEV_DT) will left unassigned. DOM0
+     *  will have to call XEN_DOMCTL_assign_device in order to use the
+     *  device.
+     */
     public static final int XEN_DOMCTL_deassign_device = 47;
     public static final int XEN_DOMCTL_unbind_pt_irq = 48;
     public static final int XEN_DOMCTL_get_device_group = 50;
@@ -429,6 +453,12 @@ public final class Domctl {
     public static final int XEN_DOMCTL_getpageframeinfo3 = 61;
     public static final int XEN_DOMCTL_setvcpuextstate = 62;
     public static final int XEN_DOMCTL_getvcpuextstate = 63;
+
+    /**
+     *  XEN_DOMCTL_set_access_required: sets whether a memory event listener
+     * must be present to handle page access events: if false, the page
+     * access will revert to full permissions if no one is listening;
+     */
     public static final int XEN_DOMCTL_set_access_required = 64;
     public static final int XEN_DOMCTL_audit_p2m = 65;
     public static final int XEN_DOMCTL_set_virq_handler = 66;
@@ -438,6 +468,8 @@ public final class Domctl {
     public static final int XEN_DOMCTL_cacheflush = 71;
     public static final int XEN_DOMCTL_get_vcpu_msrs = 72;
     public static final int XEN_DOMCTL_set_vcpu_msrs = 73;
+
+    /** XEN_DOMCTL_setvnumainfo: specifies a virtual NUMA topology for the guest */
     public static final int XEN_DOMCTL_setvnumainfo = 74;
     public static final int XEN_DOMCTL_psr_cmt_op = 75;
     public static final int XEN_DOMCTL_monitor_op = 77;
@@ -446,6 +478,8 @@ public final class Domctl {
     public static final int XEN_DOMCTL_vuart_op = 81;
     public static final int XEN_DOMCTL_get_cpu_policy = 82;
     public static final int XEN_DOMCTL_set_cpu_policy = 83;
+
+    /** XEN_DOMCTL_vmtrace_op: Perform VM tracing operations. */
     public static final int XEN_DOMCTL_vmtrace_op = 84;
     public static final int XEN_DOMCTL_get_paging_mempool_size = 85;
     public static final int XEN_DOMCTL_set_paging_mempool_size = 86;

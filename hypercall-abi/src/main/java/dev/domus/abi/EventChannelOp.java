@@ -13,20 +13,136 @@ public final class EventChannelOp {
     private EventChannelOp() {
     }
 
-    /** ` enum event_channel_op { // EVTCHNOP_* =&gt; struct evtchn_* */
+    /**
+     * EVTCHNOP_bind_interdomain: Construct an interdomain event channel between
+     * the calling domain and &lt;remote_dom&gt;. &lt;remote_dom,remote_port&gt; must identify
+     * a port that is unbound and marked as accepting bindings from the calling
+     * domain. A fresh port is allocated in the calling domain and returned as
+     * &lt;local_port&gt;.
+     *
+     * In case the peer domain has already tried to set our event channel
+     * pending, before it was bound, EVTCHNOP_bind_interdomain always sets
+     * the local event channel pending.
+     *
+     * The usual pattern of use, in the guest's upcall (or subsequent
+     * handler) is as follows: (Re-enable the event channel for subsequent
+     * signalling and then) check for the existence of whatever condition
+     * is being waited for by other means, and take whatever action is
+     * needed (if any).
+     *
+     * NOTES:
+     *  1. &lt;remote_dom&gt; may be DOMID_SELF, allowing loopback connections.
+     */
     public static final int EVTCHNOP_bind_interdomain = 0;
+
+    /**
+     * EVTCHNOP_bind_virq: Bind a local event channel to VIRQ &lt;irq&gt; on specified
+     * vcpu.
+     * NOTES:
+     *  1. Virtual IRQs are classified as per-vcpu or global. See the VIRQ list
+     *     in xen.h for the classification of each VIRQ.
+     *  2. Global VIRQs must be allocated on VCPU0 but can subsequently be
+     *     re-bound via EVTCHNOP_bind_vcpu.
+     *  3. Per-vcpu VIRQs may be bound to at most one event channel per vcpu.
+     *     The allocated event channel is bound to the specified vcpu and the
+     *     binding cannot be changed.
+     */
     public static final int EVTCHNOP_bind_virq = 1;
+
+    /**
+     * EVTCHNOP_bind_pirq: Bind a local event channel to a real IRQ (PIRQ &lt;irq&gt;).
+     * NOTES:
+     *  1. A physical IRQ may be bound to at most one event channel per domain.
+     *  2. Only a sufficiently-privileged domain may bind to a physical IRQ.
+     */
     public static final int EVTCHNOP_bind_pirq = 2;
+
+    /**
+     * EVTCHNOP_close: Close a local event channel &lt;port&gt;. If the channel is
+     * interdomain then the remote end is placed in the unbound state
+     * (EVTCHNSTAT_unbound), awaiting a new connection.
+     */
     public static final int EVTCHNOP_close = 3;
+
+    /**
+     * EVTCHNOP_send: Send an event to the remote end of the channel whose local
+     * endpoint is &lt;port&gt;.
+     */
     public static final int EVTCHNOP_send = 4;
+
+    /**
+     * EVTCHNOP_status: Get the current status of the communication channel which
+     * has an endpoint at &lt;dom, port&gt;.
+     * NOTES:
+     *  1. &lt;dom&gt; may be specified as DOMID_SELF.
+     *  2. Only a sufficiently-privileged domain may obtain the status of an event
+     *     channel for which &lt;dom&gt; is not DOMID_SELF.
+     */
     public static final int EVTCHNOP_status = 5;
+
+    /**
+     * EVTCHNOP_alloc_unbound: Allocate a port in domain &lt;dom&gt; and mark as
+     * accepting interdomain bindings from domain &lt;remote_dom&gt;. A fresh port
+     * is allocated in &lt;dom&gt; and returned as &lt;port&gt;.
+     * NOTES:
+     *  1. If the caller is unprivileged then &lt;dom&gt; must be DOMID_SELF.
+     *  2. &lt;remote_dom&gt; may be DOMID_SELF, allowing loopback connections.
+     */
     public static final int EVTCHNOP_alloc_unbound = 6;
+
+    /**
+     * EVTCHNOP_bind_ipi: Bind a local event channel to receive events.
+     * NOTES:
+     *  1. The allocated event channel is bound to the specified vcpu. The binding
+     *     may not be changed.
+     */
     public static final int EVTCHNOP_bind_ipi = 7;
+
+    /**
+     * EVTCHNOP_bind_vcpu: Specify which vcpu a channel should notify when an
+     * event is pending.
+     * NOTES:
+     *  1. IPI-bound channels always notify the vcpu specified at bind time.
+     *     This binding cannot be changed.
+     *  2. Per-VCPU VIRQ channels always notify the vcpu specified at bind time.
+     *     This binding cannot be changed.
+     *  3. All other channels notify vcpu0 by default. This default is set when
+     *     the channel is allocated (a port that is freed and subsequently reused
+     *     has its binding reset to vcpu0).
+     */
     public static final int EVTCHNOP_bind_vcpu = 8;
+
+    /**
+     * EVTCHNOP_unmask: Unmask the specified local event-channel port and deliver
+     * a notification to the appropriate VCPU if an event is pending.
+     */
     public static final int EVTCHNOP_unmask = 9;
+
+    /**
+     * EVTCHNOP_reset: Close all event channels associated with specified domain.
+     * NOTES:
+     *  1. &lt;dom&gt; may be specified as DOMID_SELF.
+     *  2. Only a sufficiently-privileged domain may specify other than DOMID_SELF.
+     *  3. Destroys all control blocks and event array, resets event channel
+     *     operations to 2-level ABI if called with &lt;dom&gt; == DOMID_SELF and FIFO
+     *     ABI was used. Guests should not bind events during EVTCHNOP_reset call
+     *     as these events are likely to be lost.
+     */
     public static final int EVTCHNOP_reset = 10;
+
+    /**
+     * EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
+     *
+     * Note: any events that are currently pending will not be resent and
+     * will be lost.  Guests should call this before binding any event to
+     * avoid losing any events.
+     */
     public static final int EVTCHNOP_init_control = 11;
+
+    /** EVTCHNOP_expand_array: add an additional page to the event array. */
     public static final int EVTCHNOP_expand_array = 12;
+
+    /** EVTCHNOP_set_priority: set the priority for an event channel. */
     public static final int EVTCHNOP_set_priority = 13;
 
     /** Channel is not in use. */

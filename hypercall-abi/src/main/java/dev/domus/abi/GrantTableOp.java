@@ -31,6 +31,13 @@ public final class GrantTableOp {
      *                  &#64;trans_grant in &#64;trans_domid.  No mappings are allowed.
      */
     public static final int GTF_invalid = 0;
+
+    /**
+     * GTF_permit_access: GFN that &#64;domid is allowed to map and access. [GST]
+     * GTF_accept_transfer: GFN that &#64;domid is allowed to transfer into. [GST]
+     * GTF_transfer_completed: MFN whose ownership transferred by &#64;domid
+     *                         (non-translated guests only). [XEN]
+     */
     public static final int GTF_permit_access = 1;
     public static final int GTF_accept_transfer = 2;
     public static final int GTF_transitive = 3;
@@ -78,18 +85,136 @@ public final class GrantTableOp {
     public static final int _GTF_transfer_completed = 3;
     public static final int GTF_transfer_completed = 8;
 
-    /** ` enum grant_table_op { // GNTTABOP_* =&gt; struct gnttab_* */
+    /**
+     * GNTTABOP_map_grant_ref: Map the grant entry (&lt;dom&gt;,&lt;ref&gt;) for access
+     * by devices and/or host CPUs. If successful, &lt;handle&gt; is a tracking number
+     * that must be presented later to destroy the mapping(s). On error, &lt;status&gt;
+     * is a negative status code.
+     * NOTES:
+     *  1. If GNTMAP_device_map is specified then &lt;dev_bus_addr&gt; is the address
+     *     via which I/O devices may access the granted frame.
+     *  2. If GNTMAP_host_map is specified then a mapping will be added at
+     *     either a host virtual address in the current address space, or at
+     *     a PTE at the specified machine address.  The type of mapping to
+     *     perform is selected through the GNTMAP_contains_pte flag, and the
+     *     address is specified in &lt;host_addr&gt;.
+     *  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
+     *     host mapping is destroyed by other means then it is *NOT* guaranteed
+     *     to be accounted to the correct grant reference!
+     */
     public static final int GNTTABOP_map_grant_ref = 0;
+
+    /**
+     * GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
+     * tracked by &lt;handle&gt;. If &lt;host_addr&gt; or &lt;dev_bus_addr&gt; is zero, that
+     * field is ignored. If non-zero, they must refer to a device/host mapping
+     * that is tracked by &lt;handle&gt;
+     * NOTES:
+     *  1. The call may fail in an undefined manner if either mapping is not
+     *     tracked by &lt;handle&gt;.
+     *  3. After executing a batch of unmaps, it is guaranteed that no stale
+     *     mappings will remain in the device or host TLBs.
+     */
     public static final int GNTTABOP_unmap_grant_ref = 1;
+
+    /**
+     * GNTTABOP_setup_table: Set up a grant table for &lt;dom&gt; comprising at least
+     * &lt;nr_frames&gt; pages. The frame addresses are written to the &lt;frame_list&gt;.
+     * Only &lt;nr_frames&gt; addresses are written, even if the table is larger.
+     * NOTES:
+     *  1. &lt;dom&gt; may be specified as DOMID_SELF.
+     *  2. Only a sufficiently-privileged domain may specify &lt;dom&gt; != DOMID_SELF.
+     *  3. Xen may not support more than a single grant-table page per domain.
+     */
     public static final int GNTTABOP_setup_table = 2;
+
+    /**
+     * GNTTABOP_dump_table: Dump the contents of the grant table to the
+     * xen console. Debugging use only.
+     */
     public static final int GNTTABOP_dump_table = 3;
+
+    /**
+     * GNTTABOP_transfer: Transfer &lt;frame&gt; to a foreign domain. The foreign domain
+     * has previously registered its interest in the transfer via &lt;domid, ref&gt;.
+     *
+     * Note that, even if the transfer fails, the specified page no longer belongs
+     * to the calling domain *unless* the error is GNTST_bad_page.
+     *
+     * Note further that only PV guests can use this operation.
+     */
     public static final int GNTTABOP_transfer = 4;
+
+    /**
+     * GNTTABOP_copy: Hypervisor based copy
+     * source and destinations can be eithers MFNs or, for foreign domains,
+     * grant references. the foreign domain has to grant read/write access
+     * in its grant table.
+     *
+     * The flags specify what type source and destinations are (either MFN
+     * or grant reference).
+     *
+     * Note that this can also be used to copy data between two domains
+     * via a third party if the source and destination domains had previously
+     * grant appropriate access to their pages to the third party.
+     *
+     * source_offset specifies an offset in the source frame, dest_offset
+     * the offset in the target frame and  len specifies the number of
+     * bytes to be copied.
+     */
     public static final int GNTTABOP_copy = 5;
+
+    /**
+     * GNTTABOP_query_size: Query the current and maximum sizes of the shared
+     * grant table.
+     * NOTES:
+     *  1. &lt;dom&gt; may be specified as DOMID_SELF.
+     *  2. Only a sufficiently-privileged domain may specify &lt;dom&gt; != DOMID_SELF.
+     */
     public static final int GNTTABOP_query_size = 6;
+
+    /**
+     * GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
+     * tracked by &lt;handle&gt; but atomically replace the page table entry with one
+     * pointing to the machine address under &lt;new_addr&gt;.  &lt;new_addr&gt; will be
+     * redirected to the null entry.
+     * NOTES:
+     *  1. The call may fail in an undefined manner if either mapping is not
+     *     tracked by &lt;handle&gt;.
+     *  2. After executing a batch of unmaps, it is guaranteed that no stale
+     *     mappings will remain in the device or host TLBs.
+     */
     public static final int GNTTABOP_unmap_and_replace = 7;
+
+    /**
+     * GNTTABOP_set_version: Request a particular version of the grant
+     * table shared table structure.  This operation may be used to toggle
+     * between different versions, but must be performed while no grants
+     * are active.  The only defined versions are 1 and 2.
+     */
     public static final int GNTTABOP_set_version = 8;
+
+    /**
+     * GNTTABOP_get_status_frames: Get the list of frames used to store grant
+     * status for &lt;dom&gt;. In grant format version 2, the status is separated
+     * from the other shared grant fields to allow more efficient synchronization
+     * using barriers instead of atomic cmpexch operations.
+     * &lt;nr_frames&gt; specify the size of vector &lt;frame_list&gt;.
+     * The frame addresses are returned in the &lt;frame_list&gt;.
+     * Only &lt;nr_frames&gt; addresses are returned, even if the table is larger.
+     * NOTES:
+     *  1. &lt;dom&gt; may be specified as DOMID_SELF.
+     *  2. Only a sufficiently-privileged domain may specify &lt;dom&gt; != DOMID_SELF.
+     */
     public static final int GNTTABOP_get_status_frames = 9;
+
+    /**
+     * GNTTABOP_get_version: Get the grant table version which is in
+     * effect for domain &lt;dom&gt;.
+     */
     public static final int GNTTABOP_get_version = 10;
+
+    /** GNTTABOP_swap_grant_ref: Swap the contents of two grant entries. */
     public static final int GNTTABOP_swap_grant_ref = 11;
     public static final int GNTTABOP_cache_flush = 12;
 

@@ -24,8 +24,6 @@ public final class MmuUpdate {
 
     /** checked '*ptr = val'. ptr is MA. */
     public static final int MMU_PT_UPDATE_NO_TRANSLATE = 3;
-
-    /** ` enum mmuext_cmd { */
     public static final int MMUEXT_PIN_L1_TABLE = 0;
     public static final int MMUEXT_PIN_L2_TABLE = 1;
     public static final int MMUEXT_PIN_L3_TABLE = 2;

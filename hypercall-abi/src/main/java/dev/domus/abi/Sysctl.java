@@ -242,7 +242,6 @@ public final class Sysctl {
      * of the payloads returned, along with `nr` updated with the number of remaining
      * payloads, `version` updated (it may be the same across hypercalls. If it varies
      * the data is stale and further calls could fail), `name_total_size` and
-     * `metadata_total_size` containing total sizes of transferred data for both the
      * arrays.
      * The `status`, `name`, `len`, `metadata` and `metadata_len` are updated at their
      * designed index value (`idx`) with the returned value of data.
@@ -255,7 +254,6 @@ public final class Sysctl {
      * the responsibility of the toolstack to use the `version` field to check
      * between each invocation. if the version differs it should discard the stale
      * data and start from scratch. It is OK for the toolstack to use the new
-     * `version` field.
      */
     public static final int XEN_SYSCTL_LIVEPATCH_LIST = 2;
 

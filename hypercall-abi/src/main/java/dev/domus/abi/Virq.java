@@ -60,7 +60,5 @@ public final class Virq {
     public static final int VIRQ_ARCH_5 = 21;
     public static final int VIRQ_ARCH_6 = 22;
     public static final int VIRQ_ARCH_7 = 23;
-
-    /** ` } */
     public static final int NR_VIRQS = 24;
 }

@@ -34,8 +34,6 @@ public final class XsWire {
     public static final int XS_IS_DOMAIN_INTRODUCED = 17;
     public static final int XS_RESUME = 18;
     public static final int XS_SET_TARGET = 19;
-
-    /** XS_RESTRICT has been removed */
     public static final int XS_RESET_WATCHES = 21;
     public static final int XS_DIRECTORY_PART = 22;
 
@@ -50,7 +48,10 @@ public final class XsWire {
     public static final int XS_WATCH_PATH = 0;
     public static final int XS_WATCH_TOKEN = 1;
 
-    /** Inter-domain shared memory communications: each of the req and rsp rings' size. */
+    /**
+     * Inter-domain shared memory communications: the size of each of the
+     * req and rsp rings of struct xenstore_domain_interface.
+     */
     public static final int XENSTORE_RING_SIZE = 1024;
 
     /** Violating this is very bad.  See docs/misc/xenstore.txt. */
