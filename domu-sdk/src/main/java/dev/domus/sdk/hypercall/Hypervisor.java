@@ -124,6 +124,18 @@ public final class Hypervisor {
 
     // ------------------------------------------------------------------ timers
 
+    /**
+     * VCPUOP_get_runstate_info for {@code vcpu}: returns {@code state_entry_time}, which the
+     * hypervisor fills with the current system time for a running vCPU (the Clock's fallback
+     * when shared_info carries no time).
+     */
+    public long runstateEntryTime(int vcpu) {
+        memory.setMemory(scratch, VCPU_RUNSTATE_INFO_LENGTH, (byte) 0);
+        XenException.check(gate.call(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, vcpu, scratch),
+                "VCPUOP_get_runstate_info");
+        return memory.getLong(scratch + VCPU_RUNSTATE_INFO_STATE_ENTRY_TIME_OFFSET);
+    }
+
     /** set_timer_op: one-shot VIRQ_TIMER at absolute system time {@code deadlineNs}; 0 cancels. */
     public void setTimer(long deadlineNs) {
         XenException.check(gate.call(__HYPERVISOR_set_timer_op, deadlineNs), "set_timer_op");

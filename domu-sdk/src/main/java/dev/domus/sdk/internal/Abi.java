@@ -74,6 +74,11 @@ public final class Abi {
     public static final int MULTICALL_ENTRY_ARGS_OFFSET = dev.domus.abi.flyweight.MulticallEntryFlyweight.ARGS_OFFSET;
     public static final int MULTICALL_ENTRY_LENGTH = dev.domus.abi.flyweight.MulticallEntryFlyweight.LENGTH;
 
+    // ---- vcpu.h
+    public static final int VCPUOP_get_runstate_info = dev.domus.abi.VcpuOp.VCPUOP_get_runstate_info;
+    public static final int VCPU_RUNSTATE_INFO_STATE_ENTRY_TIME_OFFSET = 8;
+    public static final int VCPU_RUNSTATE_INFO_LENGTH = 48;
+
     // ---- sched.h
     public static final int SCHEDOP_yield = dev.domus.abi.SchedOp.SCHEDOP_yield;
     public static final int SCHEDOP_block = dev.domus.abi.SchedOp.SCHEDOP_block;
