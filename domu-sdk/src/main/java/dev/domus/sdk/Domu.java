@@ -99,14 +99,15 @@ public final class Domu {
         this.events = new EventChannels(hv, sharedInfo, vcpu.vcpuId(), clock);
         this.timers = new Timers(hv, events, vcpu.vcpuId());
         this.console = new Console(hv, events, consolePfn == 0 ? 0 : consolePfn << Xen.PAGE_SHIFT, consolePort);
-        this.xenstore = storePfn == 0 ? null : new XenStore(events, memory, storePfn << Xen.PAGE_SHIFT, storePort);
+        boolean storeOff = "off".equals(params.get("xenstore"));
+        this.xenstore = storePfn == 0 || storeOff ? null : new XenStore(events, memory, storePfn << Xen.PAGE_SHIFT, storePort);
     }
 
     static Domu boot(VcpuContext vcpu, DomusKernel kernel) {
         Domu d = new Domu(vcpu, kernel);
         if (d.xenstore != null) {
             d.xenstore.onWatch(SHUTDOWN_TOKEN, e -> d.shutdownRequested = true);
-            d.xenstore.watch("control/shutdown", SHUTDOWN_TOKEN);
+            d.xenstore.watchNoWait("control/shutdown", SHUTDOWN_TOKEN); // boot never waits for xenstored
         }
         return d;
     }
@@ -205,10 +206,14 @@ public final class Domu {
         console.printf(format, args);
     }
 
-    /** The xenstore client; throws XEN_ENODEV when the domain was built without a store ring. */
+    /**
+     * The xenstore client; throws XEN_ENODEV when the domain has none (start_info store_mfn is
+     * 0, or the toolstack passed {@code xenstore=off} because no xenstored serves it).
+     */
     public XenStore xenstore() {
         if (xenstore == null) {
-            throw new XenException(XenErrno.XEN_ENODEV, "xenstore", "this domain has no xenstore ring (start_info store_mfn is 0)");
+            throw new XenException(XenErrno.XEN_ENODEV, "xenstore",
+                    "this domain has no xenstore (store_mfn is 0 or the command line says xenstore=off)");
         }
         return xenstore;
     }
@@ -309,8 +314,10 @@ public final class Domu {
     public Balloon balloon() {
         if (balloon == null) {
             balloon = new Balloon(this);
-            xenstore().onWatch(BALLOON_TOKEN, e -> balloonChanged = true);
-            xenstore().watch("memory/target", BALLOON_TOKEN);
+            if (xenstore != null) {
+                xenstore.onWatch(BALLOON_TOKEN, e -> balloonChanged = true);
+                xenstore.watchNoWait("memory/target", BALLOON_TOKEN);
+            }
         }
         return balloon;
     }
@@ -416,11 +423,13 @@ public final class Domu {
         throw new GuestShutdown(reason);
     }
 
-    /** Publishes {@code value} at {@code path} in xenstore if the domain has a store; else does nothing. */
-    public void publish(String path, String value) {
-        if (xenstore != null) {
-            xenstore.write(path, value);
-        }
+    /**
+     * Publishes a status value at {@code path} in xenstore without waiting for the answer (see
+     * {@link XenStore#writeNoWait}); returns false if it could not be posted (no xenstore, or
+     * the ring is full because xenstored is not keeping up).
+     */
+    public boolean publish(String path, String value) {
+        return xenstore != null && xenstore.writeNoWait(path, value);
     }
 
     // ------------------------------------------------------------------ internals

@@ -197,6 +197,42 @@ public final class XenStore {
         }
     }
 
+    // ------------------------------------------------------------------ without waiting
+
+    /**
+     * Posts XS_WRITE without waiting for xenstored's answer (its reply, or error, is dropped):
+     * for status values a guest publishes often. Never blocks: returns false, posting
+     * nothing, when the request ring lacks room for the whole message.
+     */
+    public boolean writeNoWait(String path, String value) {
+        byte[] p = path(path);
+        byte[] v = value.getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[p.length + v.length];
+        copy(p, payload, 0);
+        copy(v, payload, p.length);
+        return postNoWait(XS_WRITE, payload);
+    }
+
+    /** Posts XS_WATCH without waiting for the answer (see {@link #writeNoWait}). */
+    public boolean watchNoWait(String path, String token) {
+        return postNoWait(XS_WATCH, twoStrings(path, token));
+    }
+
+    private boolean postNoWait(int type, byte[] payload) {
+        if (payload.length > XENSTORE_PAYLOAD_MAX) {
+            throw new XenException(XenErrno.XEN_E2BIG, "xenstore post", payload.length + "-byte payload exceeds XENSTORE_PAYLOAD_MAX");
+        }
+        int cons = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_REQ_CONS_OFFSET);
+        int prod = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_REQ_PROD_OFFSET);
+        if (RING - (prod - cons) < XSD_SOCKMSG_LENGTH + payload.length) {
+            return false;
+        }
+        putHeader(type, nextReqId++, 0, payload.length);
+        send(header, 0, "xenstore post");
+        send(payload, 0, "xenstore post");
+        return true;
+    }
+
     // ------------------------------------------------------------------ transactions
 
     /** XS_TRANSACTION_START; returns the transaction id. */
