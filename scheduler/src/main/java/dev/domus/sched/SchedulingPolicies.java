@@ -1,6 +1,9 @@
 package dev.domus.sched;
 
+import dev.domus.sched.credit.CreditPolicy;
 import dev.domus.sched.credit2.Credit2Policy;
+import dev.domus.sched.nul.NullPolicy;
+import dev.domus.sched.rtds.RtdsPolicy;
 import java.util.List;
 
 /**
@@ -13,7 +16,7 @@ public final class SchedulingPolicies {
     public static final String DEFAULT = "credit2";
 
     /** Every policy name {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("credit2");
+    public static final List<String> NAMES = List.of("credit2", "credit", "rtds", "null");
 
     private SchedulingPolicies() {
     }
@@ -33,6 +36,9 @@ public final class SchedulingPolicies {
         }
         return switch (name) {
             case "credit2" -> new Credit2Policy(pcpus);
+            case "credit" -> new CreditPolicy(pcpus);
+            case "rtds" -> new RtdsPolicy(pcpus);
+            case "null" -> new NullPolicy(pcpus);
             default -> throw new IllegalArgumentException("unknown scheduler '" + name
                 + "': choose one of " + String.join(", ", NAMES));
         };

@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.domus.sched.credit2.Credit2Policy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The issue's "done when" list for credit2, in virtual time. */
-class Credit2SimulationTest {
+/** The issue's "done when" list for credit2 and credit, in virtual time. */
+class ProportionalShareSimulationTest {
 
-    @Test
-    void weightsOneTwoFourShareOnePcpuProportionally() {
-        SimResult r = Sims.run("credit2", 1, """
+    /** Both policies use Xen's default ratelimit. */
+    private static final long RATELIMIT = Credit2Policy.DEFAULT_RATELIMIT_NS;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void weightsOneTwoFourShareOnePcpuProportionally(String policy) {
+        SimResult r = Sims.run(policy, 1, """
             unit a cpu weight=100
             unit b cpu weight=200
             unit c cpu weight=400
@@ -22,9 +28,10 @@ class Credit2SimulationTest {
         assertEquals(0, r.totalIdleNs());
     }
 
-    @Test
-    void literalWeightsOneTwoFourAlsoWork() {
-        SimResult r = Sims.run("credit2", 1, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void literalWeightsOneTwoFourAlsoWork(String policy) {
+        SimResult r = Sims.run(policy, 1, """
             unit a cpu weight=1
             unit b cpu weight=2
             unit c cpu weight=4
@@ -34,16 +41,18 @@ class Credit2SimulationTest {
         assertEquals(4.0 / 7, r.unit("c").share(), 0.01);
     }
 
-    @Test
-    void capOfTwentyPercentIsHeldEvenOnAnIdlePcpu() {
-        SimResult r = Sims.run("credit2", 1, "unit capped cpu cap=20\n");
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void capOfTwentyPercentIsHeldEvenOnAnIdlePcpu(String policy) {
+        SimResult r = Sims.run(policy, 1, "unit capped cpu cap=20\n");
         assertEquals(0.20, r.unit("capped").share(), 0.01);
         assertEquals(0.80, r.idleFraction(), 0.01);
     }
 
-    @Test
-    void capIsHeldAgainstCompetition() {
-        SimResult r = Sims.run("credit2", 1, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void capIsHeldAgainstCompetition(String policy) {
+        SimResult r = Sims.run(policy, 1, """
             unit capped cpu cap=20 weight=1000
             unit other cpu
             """);
@@ -51,9 +60,10 @@ class Credit2SimulationTest {
         assertEquals(0.80, r.unit("other").share(), 0.01);
     }
 
-    @Test
-    void idleUnitsShareGoesToTheOthers() {
-        SimResult r = Sims.run("credit2", 1, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void idleUnitsShareGoesToTheOthers(String policy) {
+        SimResult r = Sims.run(policy, 1, """
             unit a cpu
             unit b cpu
             unit sleeper io burst=10us sleep=1s
@@ -64,9 +74,10 @@ class Credit2SimulationTest {
         assertTrue(r.idleFraction() < 0.001, "work conserving: no idle time while units are runnable");
     }
 
-    @Test
-    void unitThatLeavesGivesItsShareBack() {
-        SimResult r = Sims.run("credit2", 2, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void unitThatLeavesGivesItsShareBack(String policy) {
+        SimResult r = Sims.run(policy, 2, """
             unit a cpu
             unit b cpu
             unit c cpu stop=5s
@@ -77,35 +88,41 @@ class Credit2SimulationTest {
         assertEquals(0, r.totalIdleNs());
     }
 
-    @Test
-    void ioUnitRunsWithinOneRatelimitOfWakingUp() {
-        SimResult r = Sims.run("credit2", 1, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void ioUnitRunsWithinOneRatelimitOfWakingUp(String policy) {
+        SimResult r = Sims.run(policy, 1, """
             unit hog cpu count=3
             unit io io burst=200us sleep=5ms start=100ms
             """);
         UnitStats io = r.unit("io");
         assertTrue(io.wakeups() > 1000, "io woke " + io.wakeups() + " times");
-        assertTrue(io.maxLatencyNs() <= Credit2Policy.DEFAULT_RATELIMIT_NS,
+        assertTrue(io.maxLatencyNs() <= RATELIMIT,
             "worst wake-to-run latency " + io.maxLatencyNs() + " ns");
     }
 
-    @Test
-    void ioUnitsOnManyPcpusRunWithinOneRatelimit() {
-        SimResult r = Sims.run("credit2", 4, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void ioUnitsOnManyPcpusRunWithinOneRatelimit(String policy) {
+        SimResult r = Sims.run(policy, 4, """
             unit hog cpu count=8
             unit io io burst=100us sleep=3ms count=4 start=50ms
             """);
+        // credit2 shares one runqueue; credit queues per pCPU, where two io units woken
+        // together can end up behind each other: one more burst (100 us) at most.
+        long bound = policy.equals("credit2") ? RATELIMIT : RATELIMIT + 100_000;
         for (UnitStats u : r.units()) {
             if (u.name().startsWith("io")) {
-                assertTrue(u.maxLatencyNs() <= Credit2Policy.DEFAULT_RATELIMIT_NS,
+                assertTrue(u.maxLatencyNs() <= bound,
                     u.name() + " waited " + u.maxLatencyNs() + " ns");
             }
         }
     }
 
-    @Test
-    void hardAffinityIsNeverViolated() {
-        SimResult r = Sims.run("credit2", 16, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void hardAffinityIsNeverViolated(String policy) {
+        SimResult r = Sims.run(policy, 16, """
             unit pinned cpu count=6 hard=3
             unit pair cpu count=6 hard=8-9
             unit free cpu count=30
@@ -122,16 +139,20 @@ class Credit2SimulationTest {
         assertTrue(pinned <= 1.0 + 1e-9, "units pinned to one pCPU got " + pinned);
     }
 
-    @Test
-    void softAffinityIsPreferredWhenThereIsAChoice() {
-        SimResult r = Sims.run("credit2", 4, """
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit"})
+    void softAffinityIsPreferredWhenThereIsAChoice(String policy) {
+        SimResult r = Sims.run(policy, 4, """
             unit s1 cpu soft=1
             unit s3 cpu soft=3
             unit other cpu count=4
             """);
+        // By chance a unit would spend a quarter of its time on one of four pCPUs. credit2
+        // keeps it there; credit's work stealing (like Xen's) moves it more often.
+        double expected = policy.equals("credit2") ? 0.9 : 0.6;
         for (String n : new String[] {"s1", "s3"}) {
             UnitStats u = r.unit(n);
-            assertTrue(u.softNs() > 0.9 * u.cpuNs(), n + " ran " + u.softNs() + " of " + u.cpuNs()
+            assertTrue(u.softNs() > expected * u.cpuNs(), n + " ran " + u.softNs() + " of " + u.cpuNs()
                 + " ns on its preferred pCPU");
         }
     }
