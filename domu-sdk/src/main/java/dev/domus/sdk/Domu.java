@@ -397,7 +397,9 @@ public final class Domu {
 
     /** Suspends now (the kernel's hook runs first). Returns only if the suspend was cancelled. */
     public void suspend() {
-        xenstore.write("control/shutdown", "");
+        if (xenstore != null) {
+            xenstore.write("control/shutdown", "");
+        }
         try {
             kernel.onSuspend(this);
         } catch (Exception e) {

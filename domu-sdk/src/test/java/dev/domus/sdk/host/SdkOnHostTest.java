@@ -57,4 +57,15 @@ class SdkOnHostTest {
         assertTrue(out.contains("PASS async-hypercalls\n"), out);
         assertTrue(out.contains("PASS async-many-in-order\n"), out);
     }
+
+    @Test
+    void suspendRunsTheHookAndACancelledSuspendResumesTheGuest() throws Exception {
+        TestHost.Guest g = host.start(SuspendChecks.class, 2048, "xenstore=off");
+        String out = g.awaitOutput("suspend hook ran with counter 41");
+        assertEquals(dev.domus.abi.SchedOp.SHUTDOWN_suspend, g.awaitShutdown(), out);
+        g.resumeFromSuspend();
+        out = g.awaitOutput("DONE");
+        assertEquals(List.of(), failures(out), out);
+        assertTrue(out.contains("PASS suspend-cancel-resume\n"), out);
+    }
 }

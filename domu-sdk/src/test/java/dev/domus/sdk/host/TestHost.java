@@ -204,6 +204,22 @@ public final class TestHost implements AutoCloseable {
             return f < 0 ? -1 : (f >>> Domctl.XEN_DOMINF_shutdownshift) & Domctl.XEN_DOMINF_shutdownmask;
         }
 
+        /** XEN_DOMCTL_resumedomain: a domain that suspended runs on (its suspend returns "cancelled"). */
+        public void resumeFromSuspend() {
+            domctl(Domctl.XEN_DOMCTL_resumedomain, "resumedomain");
+        }
+
+        private void domctl(int cmd, String what) {
+            synchronized (TestHost.this) {
+                long d = scratch + 2048;
+                mem.setMemory(d, XenDomctlFlyweight.LENGTH, (byte) 0);
+                mem.putInt(d + XenDomctlFlyweight.CMD_OFFSET, cmd);
+                mem.putInt(d + XenDomctlFlyweight.INTERFACE_VERSION_OFFSET, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
+                mem.putShort(d + XenDomctlFlyweight.DOMAIN_OFFSET, (short) domid());
+                check(gate.call(Hypercalls.__HYPERVISOR_domctl, d), what);
+            }
+        }
+
         /** XEN_DOMCTL_destroydomain. */
         public void destroy() {
             synchronized (TestHost.this) {

@@ -79,6 +79,8 @@ public final class MemCheck extends DomusKernel {
             if (verifyEvery > 0 && ++ticks % verifyEvery == 0) {
                 errors = r.verifyAll();
                 publish(domu, r, errors, generation);
+                domu.printf("memcheck: pass %d after %d rewrites, %d pages verified, %d errors%n",
+                        ticks / verifyEvery, m.getLong(header + H_CURSOR), r.count, errors);
             }
         }
     }
