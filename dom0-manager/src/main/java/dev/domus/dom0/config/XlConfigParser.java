@@ -202,7 +202,8 @@ public final class XlConfigParser {
         return List.copyOf(out);
     }
 
-    static SortedSet<Integer> cpus(String s) throws ConfigException {
+    /** Parses a pCPU list: "all" (empty set) or "0-1,3". */
+    public static SortedSet<Integer> cpus(String s) throws ConfigException {
         TreeSet<Integer> out = new TreeSet<>();
         if (s.equals("all")) {
             return Collections.unmodifiableSortedSet(out);

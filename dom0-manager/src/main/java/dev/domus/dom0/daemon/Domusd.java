@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.domus.dom0.config.Sizes;
 import dev.domus.dom0.control.wire.DomusHome;
+import dev.domus.dom0.toolstack.Toolstack;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,7 +43,7 @@ public final class Domusd implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DaemonSettings settings = settings();
-        DomusDaemon.HostFactory f = factory != null ? factory : defaultFactory();
+        DomusDaemon.HostFactory f = factory != null ? factory : Toolstack.factory();
         DomusDaemon daemon = DomusDaemon.start(settings, f);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -81,15 +82,6 @@ public final class Domusd implements Callable<Integer> {
         return new DaemonSettings(DomusHome.resolve(home), mib, n, sched, listen);
     }
 
-    private static DomusDaemon.HostFactory defaultFactory() throws DaemonException {
-        // The toolstack lives in another package; found by name so this class stays small.
-        try {
-            Class<?> c = Class.forName("dev.domus.dom0.toolstack.Toolstack");
-            return (DomusDaemon.HostFactory) c.getMethod("factory").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            throw new DaemonException("domusd is built without a toolstack: " + e);
-        }
-    }
 
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new Domusd());

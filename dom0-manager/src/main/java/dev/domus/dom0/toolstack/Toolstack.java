@@ -1,0 +1,745 @@
+package dev.domus.dom0.toolstack;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+
+import dev.domus.abi.Domctl;
+import dev.domus.abi.SchedOp;
+import dev.domus.dom0.config.ConfigException;
+import dev.domus.dom0.config.DomainConfig;
+import dev.domus.dom0.config.LifecycleAction;
+import dev.domus.dom0.config.Sizes;
+import dev.domus.dom0.config.XlConfigParser;
+import dev.domus.dom0.control.Command;
+import dev.domus.dom0.control.CommandException;
+import dev.domus.dom0.control.ControlEvent;
+import dev.domus.dom0.control.Json;
+import dev.domus.dom0.daemon.DaemonException;
+import dev.domus.dom0.daemon.DaemonSettings;
+import dev.domus.dom0.daemon.DomusDaemon;
+import dev.domus.dom0.daemon.EventSink;
+import dev.domus.dom0.daemon.HostControl;
+import dev.domus.dom0.daemon.Responder;
+import dev.domus.dom0.xenstore.XsClient;
+import dev.domus.dom0.xenstore.XsError;
+import dev.domus.dom0.xenstore.XsUnixSocketServer;
+import dev.domus.dom0.xenstore.Xenstored;
+import dev.domus.hv.boot.BuiltDomain;
+import dev.domus.hv.boot.DomainBuildException;
+import dev.domus.hv.boot.DomainBuilder;
+import dev.domus.hv.boot.DomainSpec;
+import dev.domus.hv.boot.Host;
+import dev.domus.hv.boot.HostConfig;
+
+/**
+ * Dom0's toolstack, what libxl is to Xen: it boots a {@link Host}, runs xenstored, and
+ * carries out the console's commands on domains ONLY through Dom0's hypercalls
+ * ({@link DomainBuilder}, {@link Dom0Hypercalls}) and xenstore. A watcher thread drains the
+ * host console and notices domains that shut down or crash, reports them, and applies their
+ * {@code on_poweroff}/{@code on_reboot}/{@code on_crash} action.
+ *
+ * <p>Every state change is serialised on this object; a failed create leaves nothing
+ * behind (no domain, no frames, no xenstore nodes).
+ */
+public final class Toolstack implements HostControl {
+
+    /** How often the watcher polls domain states and the host console. */
+    private static final long WATCH_PERIOD_MILLIS = 20;
+
+    private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
+            "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds");
+    private static final Set<String> QUERIES = Set.of("list", "info", "console", "wait-shutdown");
+
+    private final DaemonSettings settings;
+    private final EventSink events;
+    private final Host host;
+    private final Dom0Hypercalls hc;
+    private final Xenstored xenstored;
+    private final XsUnixSocketServer xenstoredSocket;
+    private final XsClient xs;
+    private final ConsoleLog console = new ConsoleLog();
+    private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
+    private final Thread watcher;
+    private final int schedId;
+    private volatile boolean closed;
+
+    /** domusd's default host: this toolstack over a freshly booted {@link Host}. */
+    public static DomusDaemon.HostFactory factory() {
+        return Toolstack::start;
+    }
+
+    public static Toolstack start(DaemonSettings s, EventSink events) throws DaemonException {
+        long bytes = s.memoryMib() << 20;
+        long dom0Bytes = Math.min(64L << 20, (bytes / 4) & ~0xfffL);
+        Host host;
+        try {
+            host = Host.start(new HostConfig(bytes, s.pcpus(), s.sched(), dom0Bytes));
+        } catch (IllegalArgumentException e) {
+            throw new DaemonException("cannot boot the host: " + e.getMessage());
+        }
+        Xenstored xenstored = new Xenstored();
+        XsUnixSocketServer socket;
+        try {
+            socket = XsUnixSocketServer.start(xenstored, s.home().resolve("xenstored.sock"));
+        } catch (IOException e) {
+            xenstored.close();
+            host.close();
+            throw new DaemonException("cannot start xenstored: " + e.getMessage());
+        }
+        return new Toolstack(s, events, host, xenstored, socket);
+    }
+
+    private Toolstack(DaemonSettings settings, EventSink events, Host host, Xenstored xenstored,
+                      XsUnixSocketServer socket) {
+        this.settings = settings;
+        this.events = events;
+        this.host = host;
+        this.hc = new Dom0Hypercalls(host.dom0());
+        this.xenstored = xenstored;
+        this.xenstoredSocket = socket;
+        this.xs = XsClient.connect(xenstored, 0);
+        long id = hc.schedId();
+        this.schedId = (int) id;
+        xs.write("/local/domain/0/name", "Domain-0");
+        xs.write("/local/domain/0/domid", "0");
+        this.watcher = new Thread(this::watch, "dom0-toolstack-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** The path of this host's xenstored socket (for XENSTORED_PATH). */
+    public Path xenstoredSocket() {
+        return xenstoredSocket.path();
+    }
+
+    @Override
+    public Set<String> journaledCommands() {
+        return COMMANDS;
+    }
+
+    @Override
+    public Set<String> queries() {
+        return QUERIES;
+    }
+
+    @Override
+    public String execute(Command c) throws CommandException {
+        if (closed) {
+            throw new CommandException("the host is stopping");
+        }
+        List<String> a = c.args();
+        return switch (c.name()) {
+            case "create" -> create(c.arg(0, "a config file (domus create CFG)"), a.contains("--paused"));
+            case "destroy" -> destroy(c.arg(0, "a domain (name or domid)"));
+            case "pause" -> pause(c.arg(0, "a domain (name or domid)"), true);
+            case "unpause" -> pause(c.arg(0, "a domain (name or domid)"), false);
+            case "shutdown" -> shutdown(c.arg(0, "a domain (name or domid)"), SchedOp.SHUTDOWN_poweroff);
+            case "reboot" -> shutdown(c.arg(0, "a domain (name or domid)"), SchedOp.SHUTDOWN_reboot);
+            case "mem-set" -> memSet(c.arg(0, "a domain"), c.arg(1, "a size (e.g. 256M)"));
+            case "mem-max" -> memMax(c.arg(0, "a domain"), c.arg(1, "a size (e.g. 512M)"));
+            case "vcpu-set" -> vcpuSet(c.arg(0, "a domain"), c.arg(1, "a vCPU count"));
+            case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
+            case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
+            default -> throw new CommandException("unknown command '" + c.name() + "'");
+        };
+    }
+
+    @Override
+    public String query(String command, List<String> args, Responder out)
+            throws CommandException, IOException, InterruptedException {
+        return switch (command) {
+            case "list" -> list(args);
+            case "info" -> info(args.contains("--json"));
+            case "console" -> console(args, out);
+            case "wait-shutdown" -> waitShutdown(args, out);
+            default -> throw new CommandException("unknown query '" + command + "'");
+        };
+    }
+
+    // ---------------------------------------------------------------- create / destroy
+
+    private synchronized String create(String file, boolean paused) throws CommandException {
+        DomainConfig cfg;
+        try {
+            cfg = XlConfigParser.parse(Path.of(file));
+        } catch (ConfigException e) {
+            throw new CommandException(e.getMessage());
+        }
+        ManagedDomain d = build(cfg, paused);
+        return "created domain " + cfg.name() + " (domid " + d.domid() + ")" + (paused ? ", paused" : "");
+    }
+
+    /** Builds, configures and starts a domain; on any failure nothing of it remains. */
+    private ManagedDomain build(DomainConfig cfg, boolean paused) throws CommandException {
+        String what = "cannot create " + cfg.name() + ": ";
+        for (ManagedDomain m : domains.values()) {
+            if (m.name().equals(cfg.name())) {
+                throw new CommandException("a domain named " + cfg.name() + " already exists (domid " + m.domid()
+                        + "): change name in " + source(cfg) + " or destroy that domain first");
+            }
+        }
+        long[] phys = hc.physinfo();
+        if (phys != null) {
+            long totalMib = phys[1] * 4 / 1024;
+            long freeMib = phys[2] * 4 / 1024;
+            if (cfg.memoryMib() > totalMib) {
+                throw new CommandException("memory = " + cfg.memoryMib() + " MiB in " + source(cfg)
+                        + " is more than this host's " + totalMib + " MiB: lower memory or start domusd with a larger --memory");
+            }
+            if (cfg.memoryMib() > freeMib) {
+                throw new CommandException("memory = " + cfg.memoryMib() + " MiB in " + source(cfg) + ", but only "
+                        + freeMib + " MiB of the host is free: lower memory or destroy a domain first");
+            }
+        }
+        if (!cfg.cpus().isEmpty() && cfg.cpus().last() >= settings.pcpus()) {
+            throw new CommandException("cpus in " + source(cfg) + " names pCPU " + cfg.cpus().last() + ", but the host has "
+                    + settings.pcpus() + " (0-" + (settings.pcpus() - 1) + ")");
+        }
+        DomainSpec spec;
+        BuiltDomain b;
+        try {
+            spec = DomainSpec.of(cfg.kernel(), cfg.memoryMib() * 1024, cfg.vcpus())
+                    .withMaxMemoryKb(cfg.maxmemMib() * 1024)
+                    .withClassPath(cfg.kernelJar() == null ? "" : cfg.kernelJar().toString())
+                    .withCmdline(cfg.extra())
+                    .paused(true);
+            b = new DomainBuilder(host.dom0()).build(spec);
+        } catch (DomainBuildException | IllegalArgumentException e) {
+            throw new CommandException(what + e.getMessage());
+        }
+        int domid = b.domid();
+        String uuid = null;
+        boolean introduced = false;
+        try {
+            if ((cfg.weight() != 256 || cfg.cap() != 0)
+                    && (schedId == Domctl.XEN_SCHEDULER_CREDIT || schedId == Domctl.XEN_SCHEDULER_CREDIT2)) {
+                check(hc.putSchedParams(domid, schedId, cfg.weight(), cfg.cap()), "set weight/cap");
+            }
+            if (!cfg.cpus().isEmpty()) {
+                BitSet set = bits(cfg.cpus());
+                for (int v = 0; v < cfg.vcpus(); v++) {
+                    check(hc.setVcpuAffinity(domid, v, set, settings.pcpus()), "pin vCPU " + v);
+                }
+            }
+            uuid = XenstoreLayout.write(xs, b, cfg);
+            xenstored.introduceDomain(domid, b.storePfn(), b.storePort());
+            introduced = true;
+            if (!paused) {
+                check(hc.unpause(domid), "unpause");
+            }
+        } catch (CommandException | XsError | IllegalArgumentException e) {
+            hc.destroy(domid);
+            if (introduced) {
+                xenstored.releaseDomain(domid);
+            }
+            try {
+                XenstoreLayout.remove(xs, domid, uuid);
+            } catch (XsError ignored) {
+                // the domain is gone; a stray node is reported by the next create's checks
+            }
+            throw new CommandException(what + e.getMessage());
+        }
+        ManagedDomain m = new ManagedDomain(cfg, b, uuid);
+        domains.put(domid, m);
+        events.domainEvent(ControlEvent.CREATED, domid, cfg.name(), paused ? "paused" : "");
+        return m;
+    }
+
+    private static String source(DomainConfig cfg) {
+        return cfg.source() == null ? "the config" : cfg.source().toString();
+    }
+
+    private synchronized String destroy(String dom) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        teardown(m, "");
+        return "destroyed domain " + m.name() + " (domid " + m.domid() + ")";
+    }
+
+    /** Destroys the domain and everything Dom0 kept for it. Caller holds the lock. */
+    private void teardown(ManagedDomain m, String why) throws CommandException {
+        int domid = m.domid();
+        long rc = hc.destroy(domid);
+        if (rc < 0 && hc.domainInfo(domid) != null) {
+            throw new CommandException("cannot destroy " + m.name() + ": " + XenError.name(rc));
+        }
+        domains.remove(domid);
+        if (xenstored.isDomainIntroduced(domid)) {
+            try {
+                xenstored.releaseDomain(domid);
+            } catch (XsError ignored) {
+                // already released
+            }
+        }
+        XenstoreLayout.remove(xs, domid, m.uuid);
+        console.forget(domid);
+        events.domainEvent(ControlEvent.DESTROYED, domid, m.name(), why);
+        notifyAll();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private synchronized String pause(String dom, boolean pause) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        check(pause ? hc.pause(m.domid()) : hc.unpause(m.domid()), pause ? "pause " + m.name() : "unpause " + m.name());
+        events.domainEvent(pause ? ControlEvent.PAUSED : ControlEvent.UNPAUSED, m.domid(), m.name(), "");
+        return (pause ? "paused " : "unpaused ") + m.name();
+    }
+
+    /**
+     * Asks the guest through xenstore ({@code control/shutdown}), as xl does for PV guests.
+     * A guest that has not said it listens ({@code control/feature-poweroff} or
+     * {@code feature-reboot} = 1) is shut down by the hypervisor instead
+     * ({@code SCHEDOP_remote_shutdown}), so the command never depends on a guest that ignores it.
+     */
+    private synchronized String shutdown(String dom, int reason) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        String word = reason == SchedOp.SHUTDOWN_reboot ? "reboot" : "poweroff";
+        String path = XenstoreLayout.domainPath(m.domid()) + "/control/";
+        xs.write(path + "shutdown", word);
+        boolean listens;
+        try {
+            listens = "1".equals(xs.read(path + "feature-" + word));
+        } catch (XsError e) {
+            listens = false;
+        }
+        if (!listens) {
+            check(hc.remoteShutdown(m.domid(), reason), word + " " + m.name());
+        }
+        return (reason == SchedOp.SHUTDOWN_reboot ? "reboot" : "shutdown") + " of " + m.name() + " requested";
+    }
+
+    private String waitShutdown(List<String> args, Responder out) throws CommandException, IOException,
+            InterruptedException {
+        if (args.isEmpty()) {
+            throw new CommandException("wait-shutdown: missing a domain");
+        }
+        long timeoutMillis = args.size() > 1 ? Long.parseLong(args.get(1)) * 1000 : 60_000;
+        int domid;
+        synchronized (this) {
+            domid = resolve(args.get(0)).domid();
+        }
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (true) {
+            synchronized (this) {
+                ManagedDomain m = domains.get(domid);
+                if (m == null || m.handledShutdown >= 0) {
+                    return "";
+                }
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    throw new CommandException("domain " + args.get(0) + " did not shut down within "
+                            + timeoutMillis / 1000 + " s (it may ignore control/shutdown): try 'domus destroy'");
+                }
+                wait(Math.min(left, 1000));
+            }
+            out.heartbeat();
+        }
+    }
+
+    // ---------------------------------------------------------------- memory and vCPUs
+
+    private synchronized String memSet(String dom, String size) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        long mib = mib(size);
+        DomainInfo info = info(m);
+        long maxMib = info.maxPages() * 4 / 1024;
+        if (mib > maxMib) {
+            throw new CommandException("mem-set " + size + " is above " + m.name() + "'s maxmem of " + maxMib
+                    + " MiB: raise it first with 'domus mem-max " + m.name() + " SIZE'");
+        }
+        if (mib < 1) {
+            throw new CommandException("mem-set " + size + ": a domain needs at least 1 MiB");
+        }
+        xs.write(XenstoreLayout.domainPath(m.domid()) + "/memory/target", Long.toString(mib * 1024));
+        return "memory target of " + m.name() + " set to " + mib + " MiB (its balloon driver follows it)";
+    }
+
+    private synchronized String memMax(String dom, String size) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        long mib = mib(size);
+        DomainInfo info = info(m);
+        long curMib = (info.totPages() * 4 + 1023) / 1024;
+        if (mib < curMib) {
+            throw new CommandException("mem-max " + size + " is below the " + curMib + " MiB " + m.name()
+                    + " holds now: lower its target first with 'domus mem-set'");
+        }
+        check(hc.maxMem(m.domid(), mib * 1024), "mem-max " + m.name());
+        xs.write(XenstoreLayout.domainPath(m.domid()) + "/memory/static-max", Long.toString(mib * 1024));
+        return "maximum memory of " + m.name() + " set to " + mib + " MiB";
+    }
+
+    private synchronized String vcpuSet(String dom, String count) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        int n;
+        try {
+            n = Integer.parseInt(count);
+        } catch (NumberFormatException e) {
+            throw new CommandException("vcpu-set: '" + count + "' is not a number");
+        }
+        if (n < 1 || n > m.config.vcpus()) {
+            throw new CommandException("vcpu-set " + n + ": " + m.name() + " was created with " + m.config.vcpus()
+                    + " vCPUs; use 1 to " + m.config.vcpus());
+        }
+        String base = XenstoreLayout.domainPath(m.domid()) + "/cpu/";
+        for (int i = 0; i < m.config.vcpus(); i++) {
+            xs.write(base + i + "/availability", i < n ? "online" : "offline");
+        }
+        m.vcpusOnline = n;
+        return m.name() + ": " + n + " of " + m.config.vcpus() + " vCPUs requested online";
+    }
+
+    private synchronized String vcpuPin(String dom, String vcpu, String cpus) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        SortedSet<Integer> set;
+        try {
+            set = XlConfigParser.cpus(cpus);
+        } catch (ConfigException e) {
+            throw new CommandException("vcpu-pin: " + e.getMessage());
+        }
+        BitSet bits = new BitSet();
+        if (set.isEmpty()) {
+            bits.set(0, settings.pcpus());
+        } else {
+            if (set.last() >= settings.pcpus()) {
+                throw new CommandException("vcpu-pin: pCPU " + set.last() + " does not exist; the host has 0-"
+                        + (settings.pcpus() - 1));
+            }
+            bits = bits(set);
+        }
+        List<Integer> targets = new ArrayList<>();
+        if (vcpu.equals("all")) {
+            for (int i = 0; i < m.config.vcpus(); i++) {
+                targets.add(i);
+            }
+        } else {
+            try {
+                targets.add(Integer.parseInt(vcpu));
+            } catch (NumberFormatException e) {
+                throw new CommandException("vcpu-pin: vCPU '" + vcpu + "' must be a number or all");
+            }
+            if (targets.get(0) < 0 || targets.get(0) >= m.config.vcpus()) {
+                throw new CommandException("vcpu-pin: " + m.name() + " has vCPUs 0-" + (m.config.vcpus() - 1));
+            }
+        }
+        for (int v : targets) {
+            check(hc.setVcpuAffinity(m.domid(), v, bits, settings.pcpus()), "vcpu-pin " + m.name() + " " + v);
+        }
+        return "pinned " + m.name() + " vCPU " + vcpu + " to pCPUs " + cpus;
+    }
+
+    // ---------------------------------------------------------------- scheduler
+
+    private synchronized String sched(String command, List<String> args) throws CommandException {
+        int want = switch (command) {
+            case "sched-credit" -> Domctl.XEN_SCHEDULER_CREDIT;
+            case "sched-rtds" -> Domctl.XEN_SCHEDULER_RTDS;
+            default -> Domctl.XEN_SCHEDULER_CREDIT2;
+        };
+        if (want != schedId) {
+            throw new CommandException(command + ": this host runs the " + settings.sched() + " scheduler; use 'domus sched-"
+                    + settings.sched() + "'");
+        }
+        boolean rt = want == Domctl.XEN_SCHEDULER_RTDS;
+        String dom = args.isEmpty() ? "" : args.get(0);
+        Map<String, Integer> params = new LinkedHashMap<>();
+        for (String kv : args.subList(Math.min(1, args.size()), args.size())) {
+            int eq = kv.indexOf('=');
+            try {
+                params.put(kv.substring(0, eq), Integer.parseInt(kv.substring(eq + 1)));
+            } catch (RuntimeException e) {
+                throw new CommandException(command + ": bad parameter '" + kv + "'");
+            }
+        }
+        if (!params.isEmpty()) {
+            if (dom.isEmpty()) {
+                throw new CommandException(command + ": name the domain to change with -d DOM");
+            }
+            ManagedDomain m = resolve(dom);
+            long[] err = new long[1];
+            int[] cur = hc.getSchedParams(m.domid(), schedId, err);
+            if (cur == null) {
+                throw new CommandException(command + " " + m.name() + ": " + XenError.name(err[0]));
+            }
+            int a = params.getOrDefault(rt ? "period" : "weight", cur[0]);
+            int b = params.getOrDefault(rt ? "budget" : "cap", cur[1]);
+            if (!rt && (a < 1 || a > 65535)) {
+                throw new CommandException(command + ": weight " + a + " must be 1 to 65535");
+            }
+            if (!rt && (b < 0 || b > 100 * settings.pcpus())) {
+                throw new CommandException(command + ": cap " + b + " must be 0 (none) to " + 100 * settings.pcpus());
+            }
+            if (rt && (b < 1 || b > a)) {
+                throw new CommandException(command + ": budget " + b + " must be at least 1 and at most the period " + a);
+            }
+            check(hc.putSchedParams(m.domid(), schedId, a, b), command + " " + m.name());
+        }
+        StringBuilder sb = new StringBuilder(String.format("%-20s %5s %9s %9s%n", "Name", "ID",
+                rt ? "Period" : "Weight", rt ? "Budget" : "Cap"));
+        List<ManagedDomain> shown = dom.isEmpty() ? new ArrayList<>(domains.values()) : List.of(resolve(dom));
+        for (ManagedDomain m : shown) {
+            long[] err = new long[1];
+            int[] p = hc.getSchedParams(m.domid(), schedId, err);
+            if (p != null) {
+                sb.append(String.format("%-20s %5d %9d %9d%n", m.name(), m.domid(), p[0], p[1]));
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    private String list(List<String> args) throws CommandException {
+        boolean json = args.contains("--json");
+        List<String> only = args.stream().filter(a -> !a.equals("--json")).toList();
+        List<Object[]> rows = new ArrayList<>();
+        synchronized (this) {
+            if (only.isEmpty()) {
+                DomainInfo d0 = hc.domainInfo(0);
+                if (d0 != null) {
+                    rows.add(new Object[] {"Domain-0", d0});
+                }
+                for (ManagedDomain m : domains.values()) {
+                    DomainInfo i = hc.domainInfo(m.domid());
+                    if (i != null) {
+                        rows.add(new Object[] {m.name(), i});
+                    }
+                }
+            } else {
+                for (String dom : only) {
+                    ManagedDomain m = resolve(dom);
+                    rows.add(new Object[] {m.name(), info(m)});
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        if (json) {
+            sb.append('[');
+            for (int r = 0; r < rows.size(); r++) {
+                String name = (String) rows.get(r)[0];
+                DomainInfo i = (DomainInfo) rows.get(r)[1];
+                sb.append(r == 0 ? "" : ",").append("{\"domid\":").append(i.domid())
+                        .append(",\"name\":").append(Json.quote(name))
+                        .append(",\"state\":").append(Json.quote(i.stateWord()))
+                        .append(",\"xl_state\":").append(Json.quote(i.xlState()))
+                        .append(",\"memory_mib\":").append(i.totPages() * 4 / 1024)
+                        .append(",\"maxmem_mib\":").append(i.maxPages() * 4 / 1024)
+                        .append(",\"vcpus\":").append(i.onlineVcpus())
+                        .append(",\"cpu_time_ns\":").append(i.cpuTimeNs()).append('}');
+            }
+            return sb.append("]\n").toString();
+        }
+        sb.append(String.format("%-32s %5s %7s %5s %8s %10s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)"));
+        for (Object[] row : rows) {
+            DomainInfo i = (DomainInfo) row[1];
+            sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f%n", row[0], i.domid(), i.totPages() * 4 / 1024,
+                    i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9));
+        }
+        return sb.toString();
+    }
+
+    private String info(boolean json) {
+        long[] phys = hc.physinfo();
+        long total = phys == null ? 0 : phys[1] * 4 / 1024;
+        long free = phys == null ? 0 : phys[2] * 4 / 1024;
+        long cpus = phys == null ? settings.pcpus() : phys[0];
+        int n;
+        synchronized (this) {
+            n = domains.size();
+        }
+        if (json) {
+            return "{\"home\":" + Json.quote(settings.home().toString()) + ",\"nr_cpus\":" + cpus
+                    + ",\"total_memory_mib\":" + total + ",\"free_memory_mib\":" + free
+                    + ",\"scheduler\":" + Json.quote(settings.sched()) + ",\"domains\":" + n
+                    + ",\"xenstored_socket\":" + Json.quote(xenstoredSocket().toString()) + "}\n";
+        }
+        return String.format("home                   : %s%nnr_cpus                : %d%ntotal_memory           : %d%n"
+                        + "free_memory            : %d%nxen_scheduler          : %s%nnr_domains             : %d%n"
+                        + "xenstored_socket       : %s%n",
+                settings.home(), cpus, total, free, settings.sched(), n, xenstoredSocket());
+    }
+
+    private String console(List<String> args, Responder out) throws CommandException, IOException,
+            InterruptedException {
+        if (args.isEmpty()) {
+            throw new CommandException("console: missing a domain");
+        }
+        boolean follow = args.contains("--follow");
+        int domid;
+        synchronized (this) {
+            domid = resolve(args.get(0)).domid();
+        }
+        long pos = Math.max(0, console.total(domid) - ConsoleLog.LIMIT);
+        while (true) {
+            String text = console.since(domid, pos);
+            pos = console.total(domid);
+            if (!text.isEmpty()) {
+                for (String line : text.split("\n", -1)) {
+                    out.line(line);
+                }
+            }
+            if (!follow) {
+                return "";
+            }
+            synchronized (this) {
+                if (!domains.containsKey(domid) || closed) {
+                    return "";
+                }
+            }
+            if (!console.awaitBeyond(domid, pos, 1000)) {
+                out.heartbeat();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- watcher
+
+    private void watch() {
+        byte[] buf = new byte[3072];
+        while (!closed) {
+            try {
+                int n;
+                while ((n = hc.readConsole(buf)) > 0) {
+                    console.feed(buf, n);
+                }
+                checkDomains();
+                Thread.sleep(WATCH_PERIOD_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    System.err.println("domusd: toolstack watcher: " + e);
+                }
+            }
+        }
+    }
+
+    /** Reports each new shutdown or crash and applies the domain's on_* action. */
+    private synchronized void checkDomains() {
+        for (ManagedDomain m : new ArrayList<>(domains.values())) {
+            DomainInfo i = hc.domainInfo(m.domid());
+            if (i == null || !i.shutdown() || m.handledShutdown >= 0) {
+                continue;
+            }
+            int reason = i.shutdownReason();
+            if (reason == SchedOp.SHUTDOWN_suspend) {
+                continue; // save/migration's business, not a lifecycle action
+            }
+            m.handledShutdown = reason;
+            String why = DomainInfo.reasonName(reason);
+            events.domainEvent(i.crashed() ? ControlEvent.CRASHED : ControlEvent.SHUTDOWN, m.domid(), m.name(), why);
+            LifecycleAction action = switch (reason) {
+                case SchedOp.SHUTDOWN_poweroff -> m.config.onPoweroff();
+                case SchedOp.SHUTDOWN_reboot -> m.config.onReboot();
+                default -> m.config.onCrash();
+            };
+            try {
+                switch (action) {
+                    case DESTROY -> teardown(m, "on_" + (i.crashed() ? "crash" : why) + " = destroy");
+                    case RESTART -> {
+                        teardown(m, "restarting after " + why);
+                        build(m.config, false);
+                    }
+                    case PRESERVE -> { }
+                }
+            } catch (CommandException e) {
+                events.domainEvent(ControlEvent.DESTROYED, m.domid(), m.name(), "on_" + why + " action failed: "
+                        + e.getMessage());
+            }
+            notifyAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A domain by name or domid; Dom0 and unknown domains are refused. Caller holds the lock. */
+    private ManagedDomain resolve(String dom) throws CommandException {
+        if (dom.equals("0") || dom.equals("Domain-0")) {
+            throw new CommandException("Domain-0 cannot be changed with this command");
+        }
+        if (!dom.isEmpty() && dom.chars().allMatch(Character::isDigit)) {
+            ManagedDomain m = dom.length() < 6 ? domains.get(Integer.parseInt(dom)) : null;
+            if (m != null) {
+                return m;
+            }
+        } else {
+            for (ManagedDomain m : domains.values()) {
+                if (m.name().equals(dom)) {
+                    return m;
+                }
+            }
+        }
+        throw new CommandException("no domain '" + dom + "' on this host (see 'domus list')");
+    }
+
+    private DomainInfo info(ManagedDomain m) throws CommandException {
+        DomainInfo i = hc.domainInfo(m.domid());
+        if (i == null) {
+            throw new CommandException("domain " + m.name() + " has gone");
+        }
+        return i;
+    }
+
+    private static void check(long rc, String what) throws CommandException {
+        if (rc < 0) {
+            throw new CommandException(what + " failed: " + XenError.name(rc));
+        }
+    }
+
+    private static long mib(String size) throws CommandException {
+        try {
+            return Sizes.parseMib(size);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
+    private static BitSet bits(SortedSet<Integer> cpus) {
+        BitSet b = new BitSet();
+        for (int c : cpus) {
+            b.set(c);
+        }
+        return b;
+    }
+
+    /** Destroys every domain, stops xenstored and the host. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (ManagedDomain m : new ArrayList<>(domains.values())) {
+                try {
+                    teardown(m, "host stopping");
+                } catch (CommandException | RuntimeException e) {
+                    // the host's close below destroys whatever is left
+                }
+            }
+            notifyAll();
+        }
+        watcher.interrupt();
+        try {
+            watcher.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        xs.close();
+        try {
+            xenstoredSocket.close();
+        } catch (IOException ignored) {
+            // the socket file is in the host's home; the next start replaces it
+        }
+        xenstored.close();
+        hc.close();
+        host.close();
+    }
+}
