@@ -14,6 +14,11 @@ final class ManagedDomain {
     final String uuid;
     /** SHUTDOWN_* reason already reported and acted on, or -1. */
     int handledShutdown = -1;
+    /** When this incarnation was built, and how many restarts in a row came soon after building. */
+    final long builtAtNanos = System.nanoTime();
+    int quickRestarts;
+    /** Whether weight, cap and cpus have been applied (they need the vCPUs started). */
+    boolean schedApplied;
     /** vCPUs the operator set online with vcpu-set. */
     int vcpusOnline;
 

@@ -10,9 +10,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.domus.abi.Domctl;
 import dev.domus.abi.SchedOp;
+import dev.domus.abi.XenErrno;
 import dev.domus.dom0.config.ConfigException;
 import dev.domus.dom0.config.DomainConfig;
 import dev.domus.dom0.config.LifecycleAction;
@@ -53,6 +55,10 @@ public final class Toolstack implements HostControl {
 
     /** How often the watcher polls domain states and the host console. */
     private static final long WATCH_PERIOD_MILLIS = 20;
+    static final int MAX_QUICK_RESTARTS = 3;
+    /** Tries (1 ms apart) for a new domain's vCPUs to reach the scheduler, see applySchedParams. */
+    private static final int VCPU_START_ATTEMPTS = 2000;
+    static final int QUICK_RESTART_SECONDS = 10;
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds");
@@ -219,21 +225,12 @@ public final class Toolstack implements HostControl {
         String uuid = null;
         boolean introduced = false;
         try {
-            if ((cfg.weight() != 256 || cfg.cap() != 0)
-                    && (schedId == Domctl.XEN_SCHEDULER_CREDIT || schedId == Domctl.XEN_SCHEDULER_CREDIT2)) {
-                check(hc.putSchedParams(domid, schedId, cfg.weight(), cfg.cap()), "set weight/cap");
-            }
-            if (!cfg.cpus().isEmpty()) {
-                BitSet set = bits(cfg.cpus());
-                for (int v = 0; v < cfg.vcpus(); v++) {
-                    check(hc.setVcpuAffinity(domid, v, set, settings.pcpus()), "pin vCPU " + v);
-                }
-            }
             uuid = XenstoreLayout.write(xs, b, cfg);
             xenstored.introduceDomain(domid, b.storePfn(), b.storePort());
             introduced = true;
             if (!paused) {
                 check(hc.unpause(domid), "unpause");
+                applySchedParams(domid, cfg);
             }
         } catch (CommandException | XsError | IllegalArgumentException e) {
             hc.destroy(domid);
@@ -248,9 +245,36 @@ public final class Toolstack implements HostControl {
             throw new CommandException(what + e.getMessage());
         }
         ManagedDomain m = new ManagedDomain(cfg, b, uuid);
+        m.schedApplied = !paused;
         domains.put(domid, m);
         events.domainEvent(ControlEvent.CREATED, domid, cfg.name(), paused ? "paused" : "");
         return m;
+    }
+
+    /**
+     * Applies the config's weight, cap and cpus. The hypervisor registers a vCPU with its
+     * scheduler when the vCPU first runs (after the first unpause), and refuses
+     * scheduler_op/vcpuaffinity with XEN_EINVAL before that; so this runs after the unpause
+     * and retries briefly while the vCPUs come up.
+     */
+    private void applySchedParams(int domid, DomainConfig cfg) throws CommandException {
+        boolean weights = (cfg.weight() != 256 || cfg.cap() != 0)
+                && (schedId == Domctl.XEN_SCHEDULER_CREDIT || schedId == Domctl.XEN_SCHEDULER_CREDIT2);
+        BitSet set = cfg.cpus().isEmpty() ? null : bits(cfg.cpus());
+        for (int attempt = 0; ; attempt++) {
+            long rc = 0;
+            if (weights) {
+                rc = hc.putSchedParams(domid, schedId, cfg.weight(), cfg.cap());
+            }
+            for (int v = 0; rc >= 0 && set != null && v < cfg.vcpus(); v++) {
+                rc = hc.setVcpuAffinity(domid, v, set, settings.pcpus());
+            }
+            if (rc >= 0 || rc != -XenErrno.XEN_EINVAL || attempt >= VCPU_START_ATTEMPTS) {
+                check(rc, "set weight, cap and cpus");
+                return;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     private static String source(DomainConfig cfg) {
@@ -289,6 +313,10 @@ public final class Toolstack implements HostControl {
     private synchronized String pause(String dom, boolean pause) throws CommandException {
         ManagedDomain m = resolve(dom);
         check(pause ? hc.pause(m.domid()) : hc.unpause(m.domid()), pause ? "pause " + m.name() : "unpause " + m.name());
+        if (!pause && !m.schedApplied) {
+            applySchedParams(m.domid(), m.config);
+            m.schedApplied = true;
+        }
         events.domainEvent(pause ? ControlEvent.PAUSED : ControlEvent.UNPAUSED, m.domid(), m.name(), "");
         return (pause ? "paused " : "unpaused ") + m.name();
     }
@@ -313,7 +341,8 @@ public final class Toolstack implements HostControl {
         if (!listens) {
             check(hc.remoteShutdown(m.domid(), reason), word + " " + m.name());
         }
-        return (reason == SchedOp.SHUTDOWN_reboot ? "reboot" : "shutdown") + " of " + m.name() + " requested";
+        return (reason == SchedOp.SHUTDOWN_reboot ? "reboot" : "shutdown") + " of " + m.name() + " (domid "
+                + m.domid() + ") requested";
     }
 
     private String waitShutdown(List<String> args, Responder out) throws CommandException, IOException,
@@ -321,10 +350,13 @@ public final class Toolstack implements HostControl {
         if (args.isEmpty()) {
             throw new CommandException("wait-shutdown: missing a domain");
         }
-        long timeoutMillis = args.size() > 1 ? Long.parseLong(args.get(1)) * 1000 : 60_000;
+        long timeoutMillis;
         int domid;
-        synchronized (this) {
-            domid = resolve(args.get(0)).domid();
+        try {
+            domid = Integer.parseInt(args.get(0));
+            timeoutMillis = args.size() > 1 ? Long.parseLong(args.get(1)) * 1000 : 60_000;
+        } catch (NumberFormatException e) {
+            throw new CommandException("wait-shutdown: give a domid and a timeout in seconds");
         }
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (true) {
@@ -335,7 +367,7 @@ public final class Toolstack implements HostControl {
                 }
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
-                    throw new CommandException("domain " + args.get(0) + " did not shut down within "
+                    throw new CommandException("domain " + m.name() + " did not shut down within "
                             + timeoutMillis / 1000 + " s (it may ignore control/shutdown): try 'domus destroy'");
                 }
                 wait(Math.min(left, 1000));
@@ -643,10 +675,7 @@ public final class Toolstack implements HostControl {
             try {
                 switch (action) {
                     case DESTROY -> teardown(m, "on_" + (i.crashed() ? "crash" : why) + " = destroy");
-                    case RESTART -> {
-                        teardown(m, "restarting after " + why);
-                        build(m.config, false);
-                    }
+                    case RESTART -> restart(m, why);
                     case PRESERVE -> { }
                 }
             } catch (CommandException e) {
@@ -655,6 +684,25 @@ public final class Toolstack implements HostControl {
             }
             notifyAll();
         }
+    }
+
+    /**
+     * Restarts a domain from its config, unless it keeps dying soon after starting: like a
+     * service manager's restart limit, {@value #MAX_QUICK_RESTARTS} restarts in a row within
+     * {@value #QUICK_RESTART_SECONDS} s of starting stop the loop (the domain is destroyed and
+     * the event says why), so a guest that always crashes cannot flood the host.
+     */
+    private void restart(ManagedDomain m, String why) throws CommandException {
+        boolean quick = System.nanoTime() - m.builtAtNanos < QUICK_RESTART_SECONDS * 1_000_000_000L;
+        int count = quick ? m.quickRestarts + 1 : 0;
+        if (count > MAX_QUICK_RESTARTS) {
+            teardown(m, why + " " + count + " times within " + QUICK_RESTART_SECONDS
+                    + " s of starting: a restart loop, so not restarting it (fix the guest and create it again)");
+            return;
+        }
+        teardown(m, "restarting after " + why);
+        ManagedDomain again = build(m.config, false);
+        again.quickRestarts = count;
     }
 
     // ---------------------------------------------------------------- helpers

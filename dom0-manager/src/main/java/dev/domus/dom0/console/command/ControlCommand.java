@@ -30,6 +30,9 @@ public abstract class ControlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The text of the last successful reply (for commands that chain a second request). */
+    String lastReply = "";
+
     /** Sends the request, prints streamed lines and the reply; throws with domusd's message on failure. */
     protected int send(String command, List<String> args) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -41,6 +44,7 @@ public abstract class ControlCommand implements Callable<Integer> {
         if (!r.ok()) {
             throw new CommandFailedException(r.text());
         }
+        lastReply = r.text();
         if (!r.text().isEmpty()) {
             out.print(r.text().endsWith("\n") ? r.text() : r.text() + "\n");
         }

@@ -28,7 +28,11 @@ public final class ShutdownCommand extends ControlCommand {
             // The shutdown is journaled; waiting is a read-only query, so a retry of the
             // shutdown itself never repeats it.
             requestId = null;
-            rc = send("wait-shutdown", List.of(dom, Integer.toString(timeout)));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(domid (\\d+)\\)").matcher(lastReply);
+            if (!m.find()) {
+                throw new CommandFailedException("domusd did not say which domain it shut down: " + lastReply.trim());
+            }
+            rc = send("wait-shutdown", List.of(m.group(1), Integer.toString(timeout)));
         }
         return rc;
     }

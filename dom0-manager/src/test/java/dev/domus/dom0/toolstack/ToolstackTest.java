@@ -1,0 +1,249 @@
+package dev.domus.dom0.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.domus.dom0.console.DomusCli;
+import dev.domus.dom0.control.ControlEvent;
+import dev.domus.dom0.control.ControlJournal;
+import dev.domus.dom0.daemon.DaemonSettings;
+import dev.domus.dom0.daemon.DomusDaemon;
+import dev.domus.dom0.xenstore.XsClient;
+import dev.domus.dom0.xenstore.XsError;
+import dev.domus.dom0.toolstack.guests.ConsoleGuest;
+import dev.domus.dom0.toolstack.guests.CrashGuest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A real host (hypervisor, Dom0, xenstored) behind a real domusd control socket, driven by the
+ * console's own command classes: every domain operation goes through Dom0's hypercalls.
+ */
+class ToolstackTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path home;
+    private DomusDaemon daemon;
+
+    record Run(int rc, String out, String err) {
+    }
+
+    @BeforeEach
+    void startHost() throws Exception {
+        home = tmp.resolve("home");
+        daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
+    }
+
+    @AfterEach
+    void stopHost() {
+        daemon.close();
+    }
+
+    private Run domus(String... args) {
+        CommandLine cli = DomusCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--home");
+        all.add(home.toString());
+        int rc = cli.execute(all.toArray(new String[0]));
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private Run ok(String... args) {
+        Run r = domus(args);
+        assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
+        return r;
+    }
+
+    private String refused(String... args) {
+        Run r = domus(args);
+        assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> String.join(" ", args) + " should fail: " + r.out());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        return r.err();
+    }
+
+    private Path cfg(String name, String body) throws Exception {
+        Path f = tmp.resolve(name + ".cfg");
+        Files.writeString(f, "name = \"" + name + "\"\n" + body);
+        return f;
+    }
+
+    private static String consoleGuest() {
+        return "kernel = \"" + ConsoleGuest.class.getName() + "\"\nmemory = 16\n";
+    }
+
+    /** Waits (on the journal's own wake-up, no sleeps) for an event matching {@code p}. */
+    private ControlEvent awaitEvent(Predicate<ControlEvent> p) throws InterruptedException {
+        ControlJournal j = daemon.commandService().journal();
+        long last = -1;
+        while (true) {
+            ControlEvent[] hit = new ControlEvent[1];
+            last = j.readEvents(last, e -> {
+                if (p.test(e)) {
+                    hit[0] = e;
+                    return false;
+                }
+                return true;
+            });
+            if (hit[0] != null) {
+                return hit[0];
+            }
+            if (!j.awaitEventAfter(last, 60_000)) {
+                throw new AssertionError("event never came");
+            }
+        }
+    }
+
+    private static int domid(String createOutput) {
+        Matcher m = Pattern.compile("domid (\\d+)").matcher(createOutput);
+        assertTrue(m.find(), createOutput);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private long freeMib() {
+        Matcher m = Pattern.compile("\"free_memory_mib\":(\\d+)").matcher(ok("info", "--json").out());
+        assertTrue(m.find());
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void createListConsolePauseUnpauseDestroy() throws Exception {
+        long free0 = freeMib();
+        int id = domid(ok("create", cfg("web", consoleGuest() + "vcpus = 2\nmaxmem = 32\nextra = \"role=web\"\n")
+                .toString()).out());
+        String json = ok("list", "--json").out();
+        assertTrue(json.startsWith("[{\"domid\":0,\"name\":\"Domain-0\""), json);
+        assertTrue(json.contains("{\"domid\":" + id + ",\"name\":\"web\",\"state\":\""), json);
+        assertTrue(json.contains("\"memory_mib\":16,\"maxmem_mib\":32,\"vcpus\":2,\"cpu_time_ns\":"), json);
+        assertEquals(free0 - 16, freeMib(), "the domain's 16 MiB came out of the host's free memory");
+
+        // the console shows what the guest wrote through CONSOLEIO_write
+        String out = "";
+        for (int i = 0; i < 5000 && !out.contains("hello from role=web"); i++) {
+            out = ok("console", "web", "--no-follow").out();
+        }
+        assertTrue(out.contains("hello from role=web"), out);
+
+        ok("pause", "web");
+        assertTrue(ok("list", "--json", "web").out().contains("\"state\":\"paused\""));
+        String table = ok("list", "web").out();
+        assertTrue(table.matches("(?s)Name\\s+ID\\s+Mem\\s+VCPUs\\s+State\\s+Time\\(s\\)\\s+web\\s+" + id
+                + "\\s+16\\s+2\\s+[-r][-b]p---\\s.*"), "xl's columns: " + table);
+        ok("unpause", Integer.toString(id));
+        assertFalse(ok("list", "--json", "web").out().contains("\"state\":\"paused\""));
+
+        try (XsClient xs = XsClient.connect(((Toolstack) daemon.host()).xenstoredSocket())) {
+            assertEquals("web", xs.read("/local/domain/" + id + "/name"));
+            assertEquals(Integer.toString(16 * 1024), xs.read("/local/domain/" + id + "/memory/target"));
+        }
+        ok("destroy", "web");
+        assertEquals("[{\"domid\":0", ok("list", "--json").out().substring(0, 11));
+        assertFalse(ok("list", "--json").out().contains("\"web\""));
+        assertEquals(free0, freeMib(), "every frame came back");
+        assertTrue(refused("pause", "web").contains("no domain 'web' on this host"));
+
+        List<String> types = new ArrayList<>();
+        daemon.commandService().journal().readEvents(-1, e -> types.add(e.type()));
+        assertTrue(types.containsAll(List.of("created", "paused", "unpaused", "destroyed")), types.toString());
+    }
+
+    @Test
+    void badConfigsAreRefusedWithNothingLeftBehind() throws Exception {
+        ok("create", cfg("taken", consoleGuest()).toString());
+        long free0 = freeMib();
+        String list0 = ok("list", "--json").out().replaceAll("\"cpu_time_ns\":\\d+", "");
+        assertTrue(refused("create", cfg("nok", "memory = 16\n").toString()).contains("missing kernel"));
+        assertTrue(refused("create", cfg("unk", consoleGuest() + "colour = \"blue\"\n").toString())
+                .contains("unknown key 'colour'"));
+        assertTrue(refused("create", cfg("big", "kernel = \"" + ConsoleGuest.class.getName() + "\"\nmemory = 4096\n")
+                .toString()).contains("more than this host's"));
+        assertTrue(refused("create", cfg("disk", consoleGuest() + "disk = [ 'file:/nonexistent.img,xvda,w' ]\n")
+                .toString()).contains("disk file /nonexistent.img does not exist"));
+        Path dup = tmp.resolve("dup.cfg");
+        Files.writeString(dup, "name = \"taken\"\n" + consoleGuest());
+        assertTrue(refused("create", dup.toString()).contains("a domain named taken already exists"));
+        assertTrue(refused("create", cfg("nokern", "kernel = \"no.such.Kernel\"\nmemory = 16\n").toString())
+                .contains("cannot create nokern"));
+        assertTrue(refused("create", tmp.resolve("absent.cfg").toString()).contains("does not exist"));
+        for (String cmd : List.of("pause", "unpause", "destroy", "shutdown", "reboot")) {
+            assertTrue(refused(cmd, "ghost").contains("no domain 'ghost'"), cmd);
+        }
+        assertTrue(refused("mem-set", "ghost", "8M").contains("no domain 'ghost'"));
+        assertTrue(refused("mem-set", "taken", "1G").contains("above taken's maxmem"));
+        assertTrue(refused("vcpu-set", "taken", "4").contains("use 1 to 1"));
+        assertTrue(refused("vcpu-pin", "taken", "0", "5").contains("does not exist"));
+        assertTrue(refused("sched-rtds", "-d", "taken", "-p", "100").contains("runs the credit2 scheduler"));
+        assertEquals(free0, freeMib(), "no frames held by a refused create");
+        assertEquals(list0, ok("list", "--json").out().replaceAll("\"cpu_time_ns\":\\d+", ""));
+        try (XsClient xs = XsClient.connect(((Toolstack) daemon.host()).xenstoredSocket())) {
+            List<String> doms = xs.directory("/local/domain");
+            assertEquals(2, doms.size(), "Dom0 and 'taken' only: " + doms);
+            try {
+                List<String> vms = xs.directory("/vm");
+                assertEquals(1, vms.size(), vms.toString());
+            } catch (XsError e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void schedulerWeightAndMemoryLimits() throws Exception {
+        ok("create", cfg("w", consoleGuest() + "weight = 512\nmaxmem = 64\n").toString());
+        assertTrue(ok("sched-credit2", "-d", "w").out().matches("(?s).*w\\s+\\d+\\s+512\\s+0.*"));
+        ok("sched-credit2", "-d", "w", "-w", "128", "-c", "50");
+        assertTrue(ok("sched-credit2", "-d", "w").out().matches("(?s).*w\\s+\\d+\\s+128\\s+50.*"));
+        ok("mem-set", "w", "32M");
+        ok("mem-max", "w", "48M");
+        assertTrue(ok("list", "--json", "w").out().contains("\"maxmem_mib\":48"));
+        assertTrue(refused("mem-max", "w", "8M").contains("below the 16 MiB"));
+        ok("vcpu-pin", "w", "0", "0");
+    }
+
+    @Test
+    void shutdownWaitsAndOnCrashRestartRestartsTheDomain() throws Exception {
+        ok("create", cfg("quiet", consoleGuest()).toString());
+        // the guest ignores control/shutdown, so the toolstack shuts it down through the hypervisor
+        ok("shutdown", "-w", "quiet");
+        awaitEvent(e -> e.type().equals(ControlEvent.SHUTDOWN) && e.domain().equals("quiet"));
+        assertFalse(ok("list", "--json").out().contains("\"quiet\""), "on_poweroff = destroy");
+
+        int first = domid(ok("create", cfg("crashy", "kernel = \"" + CrashGuest.class.getName()
+                + "\"\nmemory = 16\non_crash = \"restart\"\n").toString()).out());
+        awaitEvent(e -> e.type().equals(ControlEvent.CRASHED) && e.domid() == first);
+        ControlEvent again = awaitEvent(e -> e.type().equals(ControlEvent.CREATED) && e.domain().equals("crashy")
+                && e.domid() != first);
+        assertTrue(again.domid() > first);
+        // it crashes every time: the toolstack stops restarting it and says why
+        ControlEvent gaveUp = awaitEvent(e -> e.type().equals(ControlEvent.DESTROYED) && e.domain().equals("crashy")
+                && e.message().contains("restart loop"));
+        assertTrue(gaveUp.message().contains("not restarting"), gaveUp.message());
+
+        ok("create", cfg("keep", "kernel = \"" + CrashGuest.class.getName()
+                + "\"\nmemory = 16\non_crash = \"preserve\"\n").toString());
+        awaitEvent(e -> e.type().equals(ControlEvent.CRASHED) && e.domain().equals("keep"));
+        assertTrue(ok("list", "--json", "keep").out().contains("\"state\":\"crashed\""));
+        assertTrue(ok("console", "keep", "--no-follow").out().contains("about to crash"));
+        ok("destroy", "keep");
+    }
+}
