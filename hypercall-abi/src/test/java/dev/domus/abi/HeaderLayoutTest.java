@@ -1,6 +1,7 @@
 package dev.domus.abi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,6 +86,71 @@ class HeaderLayoutTest {
         ours.keySet().forEach(e -> exprs.put(e, e));
         Map<String, Long> c = XenHeaders.evaluate(exprs, dir);
         ours.forEach((expr, value) -> assertEquals((long) value, c.get(expr), expr));
+    }
+
+    /**
+     * Every {@code *_OFFSET}, {@code *_SIZE} and {@code LENGTH} constant of every Xen flyweight,
+     * nested and union members included, against gcc. The member each constant stands for is
+     * listed in flyweight-fields.txt, written by the generator from its field specs.
+     */
+    @Test
+    void everyFlyweightConstantMatchesGcc(@TempDir Path dir) throws Exception {
+        XenHeaders.assumeGcc();
+        Map<String, String> exprs = new LinkedHashMap<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        try (var in = getClass().getResourceAsStream("flyweight-fields.txt")) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] p = line.split(" ", 3);
+                String key = p[0] + "." + p[1];
+                exprs.put(key, p[2].substring(p[2].indexOf('|') + 1));
+                listed.add(key);
+            }
+        }
+        Map<String, Long> c = XenHeaders.evaluate(exprs, dir);
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Long> e : c.entrySet()) {
+            String[] k = e.getKey().split("\\.");
+            Class<?> type = Class.forName("dev.domus.abi.flyweight." + k[0]);
+            long ours = type.getField(k[1]).getInt(null);
+            if (ours != e.getValue()) {
+                wrong.add(e.getKey() + ": ours " + ours + ", gcc " + e.getValue());
+            }
+        }
+        assertEquals(List.of(), wrong);
+        // Nothing escapes the check: every layout constant of a Xen flyweight is listed.
+        for (StructLayout s : Flyweights.LAYOUTS) {
+            if (s.name().startsWith("domus_")) {
+                continue;
+            }
+            Class<?> type = flyweightOf(s);
+            for (java.lang.reflect.Field f : type.getFields()) {
+                String n = f.getName();
+                if (f.getType() == int.class && (n.endsWith("_OFFSET") || n.endsWith("_SIZE") || n.equals("LENGTH"))) {
+                    assertTrue(listed.contains(type.getSimpleName() + "." + n), type.getSimpleName() + "." + n + " unchecked");
+                }
+            }
+        }
+    }
+
+    private static Class<?> flyweightOf(StructLayout layout) throws Exception {
+        // Find the flyweight whose LAYOUT is this one.
+        try (var classes = java.nio.file.Files.list(Path.of(Flyweights.class.getProtectionDomain()
+                .getCodeSource().getLocation().toURI()).resolve("dev/domus/abi/flyweight"))) {
+            for (Path p : (Iterable<Path>) classes::iterator) {
+                String file = p.getFileName().toString();
+                if (!file.endsWith("Flyweight.class")) {
+                    continue;
+                }
+                Class<?> c = Class.forName("dev.domus.abi.flyweight." + file.substring(0, file.length() - 6));
+                if (c.getField("LAYOUT").get(null) == layout) {
+                    return c;
+                }
+            }
+        }
+        throw new AssertionError("no flyweight for " + layout.name());
     }
 
     private static void compare(List<String> wrong, String what, long ours, Long xen) {
