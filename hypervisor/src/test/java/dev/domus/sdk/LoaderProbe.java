@@ -8,6 +8,7 @@ package dev.domus.sdk;
 public final class LoaderProbe {
 
     private static long counter;
+    private static Object stash;
 
     private LoaderProbe() {
     }
@@ -15,5 +16,15 @@ public final class LoaderProbe {
     /** 1 on a domain's first call, 2 on its second, whatever other domains did. */
     public static long next() {
         return ++counter;
+    }
+
+    /** Keeps {@code o} in a static field of this domain's copy of the class. */
+    public static void stash(Object o) {
+        stash = o;
+    }
+
+    /** What this domain stashed, or null. */
+    public static Object peek() {
+        return stash;
     }
 }

@@ -36,15 +36,17 @@ import org.objectweb.asm.tree.VarInsnNode;
  *       in the exception table, on every exceptional exit ({@code exit}); constructors and
  *       static initializers only poll, and overflow there ends in the JVM's own
  *       {@code StackOverflowError}, which no guest handler can catch either;</li>
- *   <li>at the start of every exception handler, {@code handler(caught)}, which rethrows
+ *   <li>on entry to every exception handler (through a trampoline outside every guest try
+ *       range), {@code handler(caught)}, which rethrows
  *       terminations and {@code VirtualMachineError}s and turns a catch on a dying domain into
  *       its termination;</li>
  *   <li>around every array allocation and array clone, the size (refused up front if it
  *       cannot fit the quota) and the new array (for sampling); at the end of every guest
  *       constructor, the object and the bytes its class's own fields take.</li>
  * </ul>
- * The stack map frames of the original code stay valid: inserted code never branches, keeps
- * the operand stack as it found it, and the one inserted handler declares no locals.
+ * The stack map frames of the original code stay valid: inserted code never branches (but
+ * for the trampolines, which carry a copy of their handler's frame), keeps the operand
+ * stack as it found it, and the inserted catch-all handler declares no locals.
  */
 final class GuestInstrumenter {
 
@@ -108,11 +110,23 @@ final class GuestInstrumenter {
         for (AbstractInsnNode n : backEdges) {
             code.insertBefore(n, call("poll", "()V"));
         }
+        // Each handler is entered through a trampoline at the end of the method, outside every
+        // guest range: javac's finally handlers cover their own first instruction, so a
+        // prologue placed in the handler itself could catch its own rethrow forever.
+        Map<LabelNode, LabelNode> trampolines = new HashMap<>();
         for (LabelNode h : handlers) {
-            InsnList prologue = new InsnList();
-            prologue.add(new InsnNode(Opcodes.DUP));
-            prologue.add(call("handler", "(Ljava/lang/Throwable;)V"));
-            code.insertBefore(firstRealAfter(h), prologue);
+            FrameNode frame = frameAt(h);
+            LabelNode t = new LabelNode();
+            code.add(t);
+            code.add(new FrameNode(Opcodes.F_NEW, frame.local.size(), frame.local.toArray(),
+                    frame.stack.size(), frame.stack.toArray()));
+            code.add(new InsnNode(Opcodes.DUP));
+            code.add(call("handler", "(Ljava/lang/Throwable;)V"));
+            code.add(new JumpInsnNode(Opcodes.GOTO, h));
+            trampolines.put(h, t);
+        }
+        for (TryCatchBlockNode t : m.tryCatchBlocks) {
+            t.handler = trampolines.get(t.handler);
         }
         for (AbstractInsnNode n : allocations) {
             instrumentAllocation(m, n);
@@ -239,16 +253,14 @@ final class GuestInstrumenter {
         return false;
     }
 
-    /** The first instruction after {@code label} that is not a label, line number or frame. */
-    private static AbstractInsnNode firstRealAfter(LabelNode label) {
-        AbstractInsnNode n = label.getNext();
-        while (n != null && n.getOpcode() < 0) {
-            n = n.getNext();
+    /** The stack map frame at {@code label} (class files since Java 7 have one at every handler). */
+    private static FrameNode frameAt(LabelNode label) {
+        for (AbstractInsnNode n = label.getNext(); n != null && n.getOpcode() < 0; n = n.getNext()) {
+            if (n instanceof FrameNode f) {
+                return f;
+            }
         }
-        if (n == null) {
-            throw new IllegalStateException("exception handler without code");
-        }
-        return n;
+        throw new IllegalStateException("exception handler without a stack map frame");
     }
 
     private static MethodInsnNode call(String name, String desc) {

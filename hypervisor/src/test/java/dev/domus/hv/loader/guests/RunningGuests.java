@@ -190,4 +190,20 @@ public final class RunningGuests {
             vcpu.gate().call(DONE, dev.domus.sdk.LoaderProbe.next());
         }
     }
+
+    /**
+     * Tries to find another domain's gate: vCPU 0 leaves its own gate in an SDK static;
+     * vCPU 1 (run in another domain by the test) reports whether it finds any gate there.
+     */
+    public static class GateThief implements GuestKernel {
+        @Override
+        public void start(VcpuContext vcpu) {
+            if (vcpu.vcpuId() == 0) {
+                dev.domus.sdk.LoaderProbe.stash(vcpu.gate());
+                vcpu.gate().call(DONE, 0);
+            } else {
+                vcpu.gate().call(DONE, dev.domus.sdk.LoaderProbe.peek() == null ? 0 : 1);
+            }
+        }
+    }
 }
