@@ -26,6 +26,8 @@ public final class Xenstored implements AutoCloseable {
     private final List<XsConnection> connections = new ArrayList<>();
     private final Map<Integer, IntroducedDomain> domains = new LinkedHashMap<>();
     private DomainRingAttacher ringAttacher;
+    /** Rings of released domains, closed once the lock is let go (their threads may need it). */
+    private final List<AutoCloseable> detached = new ArrayList<>();
     private int nextTransactionId = 1;
     private boolean shutdown;
 
@@ -78,8 +80,12 @@ public final class Xenstored implements AutoCloseable {
 
     /** Dom0's XS_RELEASE from Java. ENOENT if the domain was never introduced. */
     public void releaseDomain(int domid) {
-        synchronized (lock) {
-            releaseLocked(domid);
+        try {
+            synchronized (lock) {
+                releaseLocked(domid);
+            }
+        } finally {
+            closeDetached();
         }
     }
 
@@ -113,9 +119,28 @@ public final class Xenstored implements AutoCloseable {
             }
             connections.clear();
             for (IntroducedDomain d : domains.values()) {
-                d.detach();
+                d.detach(detached);
             }
             domains.clear();
+        }
+        closeDetached();
+    }
+
+    private void closeDetached() {
+        List<AutoCloseable> rings;
+        synchronized (lock) {
+            if (detached.isEmpty()) {
+                return;
+            }
+            rings = new ArrayList<>(detached);
+            detached.clear();
+        }
+        for (AutoCloseable r : rings) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // The domain is going away; its ring is of no further use.
+            }
         }
     }
 
@@ -128,6 +153,7 @@ public final class Xenstored implements AutoCloseable {
             }
             handler.handle(c, type, reqId, txId, payload);
         }
+        closeDetached();
     }
 
     void protocolViolation(XsConnection c, int reqId, int txId, String error) {
@@ -204,7 +230,7 @@ public final class Xenstored implements AutoCloseable {
         if (d == null) {
             throw XsError.enoent("domain " + domid + " is not introduced");
         }
-        d.detach();
+        d.detach(detached);
         fireSpecial(XsPaths.RELEASE_DOMAIN);
     }
 
@@ -283,13 +309,9 @@ public final class Xenstored implements AutoCloseable {
             this.port = port;
         }
 
-        void detach() {
+        void detach(List<AutoCloseable> toClose) {
             if (ring != null) {
-                try {
-                    ring.close();
-                } catch (Exception e) {
-                    // The domain is going away; its ring is of no further use.
-                }
+                toClose.add(ring);
                 ring = null;
             }
         }
