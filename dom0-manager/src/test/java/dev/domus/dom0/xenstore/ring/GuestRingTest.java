@@ -1,0 +1,228 @@
+package dev.domus.dom0.xenstore.ring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.domus.abi.Domctl;
+import dev.domus.abi.Hypercalls;
+import dev.domus.abi.XsWire;
+import dev.domus.dom0.console.backend.ConsoleBackend;
+import dev.domus.dom0.console.backend.ConsoleOutput;
+import dev.domus.dom0.xenstore.XsClient;
+import dev.domus.dom0.xenstore.XsError;
+import dev.domus.dom0.xenstore.XsPermission;
+import dev.domus.dom0.xenstore.Xenstored;
+import dev.domus.hv.boot.BuiltDomain;
+import dev.domus.hv.boot.Dom0;
+import dev.domus.hv.boot.DomainBuilder;
+import dev.domus.hv.boot.DomainSpec;
+import dev.domus.hv.boot.Host;
+import dev.domus.hv.boot.HostConfig;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real guests on a real host reach xenstored through their xenstore ring page and write to
+ * the console backend through their console ring; Dom0's side goes only through Dom0's gate.
+ */
+class GuestRingTest {
+
+    /** A guard against a hung test, not a timing assertion. */
+    private static final long GUARD_SECONDS = 30;
+
+    @TempDir
+    Path dir;
+
+    private Host host;
+    private Dom0 dom0;
+    private Xenstored xenstored;
+    private ConsoleBackend consoles;
+    private XsClient tools;
+
+    @BeforeEach
+    void start() {
+        host = Host.start(HostConfig.defaults().withMemory(64L << 20).withPcpus(1).withDom0Memory(8L << 20));
+        dom0 = host.dom0();
+        xenstored = new Xenstored();
+        xenstored.ringAttacher(new XsRingAttacher(dom0));
+        consoles = new ConsoleBackend(dom0, dir);
+        tools = XsClient.connect(xenstored, 0);
+    }
+
+    @AfterEach
+    void stop() {
+        consoles.close();
+        xenstored.close();
+        host.close();
+    }
+
+    /**
+     * Builds a paused guest, gives it a home in xenstore as libxl does, connects its rings, sets
+     * Dom0's watches on {@code watched} (relative to the home; their initial fires consumed),
+     * then unpauses it.
+     */
+    private BuiltDomain boot(Class<?> kernel, String name, String... watched) throws Exception {
+        BuiltDomain d = new DomainBuilder(dom0).build(DomainSpec.of(kernel.getName(), 2048, 1).paused(true));
+        String home = "/local/domain/" + d.domid();
+        tools.mkdir(home);
+        tools.setPerms(home, List.of(new XsPermission(d.domid(), 'n')));
+        tools.write(home + "/name", name);
+        xenstored.introduceDomain(d.domid(), d.storePfn(), d.storePort());
+        consoles.attach(d.domid(), d.consolePfn(), d.consolePort());
+        for (String w : watched) {
+            tools.watch(home + "/" + w, w);
+            awaitWatch(home + "/" + w);
+        }
+        unpause(d.domid());
+        return d;
+    }
+
+    private void unpause(int domid) {
+        long s = dom0.pages().allocate(1);
+        try {
+            dom0.memory().setMemory(s, 256, (byte) 0);
+            dom0.memory().putInt(s, Domctl.XEN_DOMCTL_unpausedomain);
+            dom0.memory().putInt(s + 4, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
+            dom0.memory().putShort(s + 8, (short) domid);
+            assertEquals(0, dom0.gate().call(Hypercalls.__HYPERVISOR_domctl, s));
+        } finally {
+            dom0.pages().free(s, 1);
+        }
+    }
+
+    private void awaitWatch(String path) throws InterruptedException {
+        while (true) {
+            XsClient.WatchFired e = tools.nextWatchEvent(GUARD_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(e, () -> "no watch event for " + path + "; " + diagnostics());
+            if (e.path().equals(path)) {
+                return;
+            }
+        }
+    }
+
+    /** What the guests did so far, for a failure message. */
+    private String diagnostics() {
+        StringBuilder b = new StringBuilder();
+        for (String dom : tools.directory("/local/domain")) {
+            String home = "/local/domain/" + dom;
+            b.append(home).append(": ");
+            try {
+                b.append(tools.directory(home + "/data"));
+            } catch (XsError e) {
+                b.append("no data");
+            }
+            ConsoleOutput out = consoles.output(Integer.parseInt(dom));
+            if (out != null) {
+                b.append(" console=").append(new String(out.snapshot(), StandardCharsets.UTF_8).replace("\n", "|"));
+            }
+            b.append("; ");
+        }
+        return b.toString();
+    }
+
+    private static String awaitConsole(ConsoleOutput out, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (true) {
+            String all = new String(out.snapshot(), StandardCharsets.UTF_8);
+            if (all.contains(text) || System.nanoTime() > deadline) {
+                return all;
+            }
+            out.awaitFrom(out.end(), 1000);
+        }
+    }
+
+    @Test
+    void guestUsesXenstoreThroughItsRingWithAGuestsPermissions() throws Exception {
+        tools.write("/local/domain/0/secret", "dom0 only");
+        BuiltDomain d = boot(RingTestGuest.class, "vm-one", "data/denied", "data/hello");
+        String home = "/local/domain/" + d.domid();
+        assertTrue(xenstored.isDomainIntroduced(d.domid()));
+        awaitWatch(home + "/data/denied");
+        assertEquals("yes", tools.read(home + "/data/big-ok"));
+        assertEquals(1500, tools.read(home + "/data/big").length());
+        assertEquals("XEN_EACCES", tools.read(home + "/data/denied"));
+        assertEquals(d.domid(), tools.getPerms(home + "/data/big").get(0).domid());
+
+        // Dom0 -> guest: a watch event travels down the rsp ring and wakes the guest.
+        tools.write(home + "/data/go", "1");
+        awaitWatch(home + "/data/hello");
+        assertEquals("world from vm-one", tools.read(home + "/data/hello"));
+
+        ConsoleOutput out = consoles.output(d.domid());
+        String text = awaitConsole(out, "bye from vm-one");
+        assertTrue(text.contains("hello from vm-one\n"), text);
+        assertTrue(text.contains("bye from vm-one\n"), text);
+        assertEquals(text, Files.readString(dir.resolve("console-" + d.domid() + ".log")));
+
+        xenstored.releaseDomain(d.domid());
+        assertFalse(xenstored.isDomainIntroduced(d.domid()));
+        assertEquals(1, xenstored.connectionCount()); // only the tools' connection is left
+        consoles.detach(d.domid());
+        assertTrue(out.isClosed());
+        assertFalse(consoles.isAttached(d.domid()));
+    }
+
+    @Test
+    void twoGuestsCannotSeeEachOther() throws Exception {
+        BuiltDomain a = boot(RingTestGuest.class, "alpha", "data/denied");
+        awaitWatch("/local/domain/" + a.domid() + "/data/denied");
+        BuiltDomain b = boot(RingTestGuest.class, "beta", "data/denied");
+        awaitWatch("/local/domain/" + b.domid() + "/data/denied");
+        assertEquals("XEN_EACCES", tools.read("/local/domain/" + b.domid() + "/data/denied"));
+        assertEquals("alpha", tools.read("/local/domain/" + a.domid() + "/name"));
+        assertEquals("beta", tools.read("/local/domain/" + b.domid() + "/name"));
+        assertEquals(3, xenstored.connectionCount());
+        XsClient asA = XsClient.connect(xenstored, a.domid());
+        assertEquals("EACCES", assertThrows(XsError.class, () -> asA.read("/local/domain/" + b.domid() + "/name")).errorName());
+    }
+
+    @Test
+    void guestThatBreaksTheRingLosesOnlyItsOwnConnection() throws Exception {
+        BuiltDomain bad = boot(HostileRingGuest.class, "hostile", "data/ready");
+        String home = "/local/domain/" + bad.domid();
+        awaitWatch(home + "/data/ready");
+        // The guest corrupts req_prod right after this write: wait until the daemon drops it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (xenstored.connectionCount() > 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, xenstored.connectionCount());
+        try (Dom0Calls calls = new Dom0Calls(dom0)) {
+            long page = calls.mapForeign(bad.domid(), bad.storePfn());
+            try {
+                assertEquals(XsWire.XENSTORE_ERROR_RINGIDX, dom0.memory().getInt(page + XsRingTransport.ERROR_OFFSET));
+                assertEquals(XsWire.XENSTORE_SERVER_FEATURE_ERROR,
+                        dom0.memory().getInt(page + XsRingTransport.SERVER_FEATURES_OFFSET));
+            } finally {
+                calls.unmapForeign(page);
+            }
+        }
+        tools.write("/tool/still-serving", "yes");
+        assertEquals("yes", tools.read("/tool/still-serving"));
+        xenstored.releaseDomain(bad.domid());
+    }
+
+    @Test
+    void introducingAFrameTheGuestDoesNotHaveIsRefusedAndIntroducesNothing() throws Exception {
+        BuiltDomain d = new DomainBuilder(dom0).build(DomainSpec.of(RingTestGuest.class.getName(), 2048, 1).paused(true));
+        XsError e = assertThrows(XsError.class, () -> tools.introduce(d.domid(), 1L << 40, d.storePort()));
+        assertEquals("EINVAL", e.errorName());
+        assertFalse(xenstored.isDomainIntroduced(d.domid()));
+        assertEquals("EINVAL", assertThrows(XsError.class, () -> tools.introduce(d.domid(), d.storePfn(), 999)).errorName());
+        assertFalse(xenstored.isDomainIntroduced(d.domid()));
+        tools.introduce(d.domid(), d.storePfn(), d.storePort());
+        assertTrue(xenstored.isDomainIntroduced(d.domid()));
+    }
+}
