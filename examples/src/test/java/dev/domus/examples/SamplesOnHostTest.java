@@ -49,6 +49,16 @@ class SamplesOnHostTest {
     }
 
     @Test
+    void theReadmeGuestTicksAndPowersOff() throws Exception {
+        TestHost.Guest g = host.start(dev.domus.examples.hello.Hello.class, 1024, "xenstore=off ticks=3");
+        assertEquals(SchedOp.SHUTDOWN_poweroff, g.awaitShutdown());
+        String out = g.output();
+        assertTrue(out.contains("hello from domain with 256 pages (first boot)"), out);
+        assertTrue(out.contains("tick 3 at "), out);
+        assertTrue(out.contains("bye after 3 ticks"), out);
+    }
+
+    @Test
     void burnRunsItsUnitsAndPowersOff() throws Exception {
         TestHost.Guest g = host.start(Burn.class, 1024, "xenstore=off units=3000000 report_every=1000000");
         assertEquals(SchedOp.SHUTDOWN_poweroff, g.awaitShutdown());
