@@ -68,6 +68,8 @@ public final class GuestMemoryView implements GuestMemory {
 
     /** Generation the cache is valid for; -1 forces a revalidation on the next access. */
     long cachedGeneration;
+    /** Generation the (kept) cache tags were valid for when the view went offline; -1 if none. */
+    private long offlineGeneration = -1;
     /** Generation at the last quiescent point; {@link DomainMemory#OFFLINE}, 0 while coming online. */
     private volatile long quiesced;
 
@@ -120,7 +122,12 @@ public final class GuestMemoryView implements GuestMemory {
         if (quiesced == CLOSED) {
             return;
         }
-        flush(-1);
+        // Keep the tags: they stay valid for offlineGeneration. Forcing the next access down
+        // the slow path (cachedGeneration = -1) is what brings the view back online.
+        if (cachedGeneration != -1) {
+            offlineGeneration = cachedGeneration;
+            cachedGeneration = -1;
+        }
         quiesced = DomainMemory.OFFLINE;
         domain.reclaimIfPending();
     }
@@ -145,7 +152,11 @@ public final class GuestMemoryView implements GuestMemory {
         // us offline freed only frames whose removal the read below observes.
         quiesced = 0;
         long g = p2m.generation();
-        flush(g);
+        if (g == offlineGeneration) {
+            cachedGeneration = g; // nothing was remapped while offline: the cache still holds
+        } else {
+            flush(g);
+        }
         quiesced = g;
     }
 
@@ -163,6 +174,7 @@ public final class GuestMemoryView implements GuestMemory {
     }
 
     void flush(long generation) {
+        offlineGeneration = -1;
         Arrays.fill(readTag, NO_PFN);
         Arrays.fill(writeTag, NO_PFN);
         cachedGeneration = generation;
