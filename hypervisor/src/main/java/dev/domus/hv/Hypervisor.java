@@ -1,5 +1,6 @@
 package dev.domus.hv;
 
+import dev.domus.hv.async.AsyncRings;
 import dev.domus.hv.console.ConsoleRing;
 import dev.domus.hv.domain.Domain;
 import dev.domus.hv.domain.DomainTable;
@@ -25,6 +26,9 @@ public final class Hypervisor implements AutoCloseable {
     /** How long destroy waits for each vCPU thread to reach a safepoint and end. */
     public static final long DESTROY_JOIN_MILLIS = 5_000;
 
+    /** Threads that drain async hypercall rings, shared by all domains. */
+    public static final int ASYNC_DRAIN_THREADS = 2;
+
     private final long bootNanos = System.nanoTime();
     private final RunTokens tokens;
     private final TimerService timers;
@@ -34,6 +38,7 @@ public final class Hypervisor implements AutoCloseable {
     private final ConsoleRing hostConsole = new ConsoleRing(1 << 16);
     private final PhysmapFactory memory;
     private volatile KernelLoader kernels = new PlainKernelLoader();
+    private final AsyncRings asyncRings;
 
     public Hypervisor(PhysmapFactory memory, SchedulingPolicy policy, int pcpus) {
         this.memory = memory;
@@ -41,6 +46,7 @@ public final class Hypervisor implements AutoCloseable {
         this.timers = new TimerService(bootNanos);
         this.vcpuTimers = new VcpuTimers(timers);
         this.domains = new DomainTable(tokens, memory);
+        this.asyncRings = new AsyncRings(dispatcher, ASYNC_DRAIN_THREADS);
         Hypercall.registerAll(this);
     }
 
@@ -62,6 +68,10 @@ public final class Hypervisor implements AutoCloseable {
 
     public Dispatcher dispatcher() {
         return dispatcher;
+    }
+
+    public AsyncRings asyncRings() {
+        return asyncRings;
     }
 
     public ConsoleRing hostConsole() {
@@ -113,6 +123,7 @@ public final class Hypervisor implements AutoCloseable {
         if (dom0 != null) {
             dom0.destroy(DESTROY_JOIN_MILLIS);
         }
+        asyncRings.close();
         timers.close();
         tokens.close();
     }

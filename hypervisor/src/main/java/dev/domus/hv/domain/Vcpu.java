@@ -143,12 +143,25 @@ public final class Vcpu extends RunnableUnit {
     }
 
     /**
-     * SCHEDOP_block on this vCPU's own thread: sleeps until an event is pending (checked by
-     * {@code eventsPending}), the vCPU is killed, or {@link #wake} is called.
+     * SCHEDOP_block on this vCPU's own thread: sleeps until {@code evtchn_upcall_pending} is
+     * set for this vCPU, the vCPU is killed, or {@link #wake} is called. Allocates nothing.
      */
-    public void block(java.util.function.BooleanSupplier eventsPending) {
+    public void block() {
         blocked = true;
-        if (eventsPending.getAsBoolean() || killed) {
+        if (domain.events().upcallPending(index) || killed) {
+            blocked = false;
+            return;
+        }
+        if (!tokens.reschedule(this, false)) {
+            waitForToken();
+        }
+        blocked = false;
+    }
+
+    /** SCHEDOP_poll's wait: like {@link #block()} but until {@code ready} holds. */
+    public void block(java.util.function.BooleanSupplier ready) {
+        blocked = true;
+        if (ready.getAsBoolean() || killed) {
             blocked = false;
             return;
         }

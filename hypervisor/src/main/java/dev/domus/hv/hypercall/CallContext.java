@@ -40,6 +40,18 @@ public final class CallContext {
         this.vcpu = vcpu;
     }
 
+    /** A context for requests of an async ring: no vCPU, and the async op refused inside. */
+    public static CallContext forAsync(Domain domain) {
+        CallContext c = new CallContext(domain, null);
+        c.inAsync = true;
+        return c;
+    }
+
+    /** True while running a request from an async ring. */
+    public boolean inAsync() {
+        return inAsync;
+    }
+
     public Domain domain() {
         return domain;
     }

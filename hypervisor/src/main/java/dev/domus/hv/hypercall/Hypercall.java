@@ -22,5 +22,6 @@ public final class Hypercall {
         d.register(Hypercalls.__HYPERVISOR_event_channel_op, new EventChannelHandler(hv.domains()));
         d.register(Hypercalls.__HYPERVISOR_domctl, new DomctlHandler(hv));
         d.register(Hypercalls.__HYPERVISOR_sysctl, new SysctlHandler(hv));
+        d.register(Hypercalls.__HYPERVISOR_domus_async_op, hv.asyncRings());
     }
 }

@@ -50,7 +50,7 @@ final class SchedOpHandler implements HypercallHandler {
                 EventChannels ev = d.events();
                 int idx = ctx.vcpuIndex();
                 if (v != null) {
-                    v.block(() -> ev.upcallPending(idx));
+                    v.block();
                 } else {
                     d.awaitEvent(() -> ev.upcallPending(idx), 0);
                 }
