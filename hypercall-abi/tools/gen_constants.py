@@ -36,7 +36,7 @@ PRELUDE = """#define __XEN_TOOLS__ 1
 
 # class name, header(s), name pattern, class comment
 SPECS = [
-    ("MemoryOp", ["memory.h"], r"(XENMEM_|XENMAPSPACE_|XENMEMF_)\w*",
+    ("MemoryOp", ["memory.h"], r"(XENMEM_|XENMAPSPACE_|XENMEMF_|XENMAPIDX_)\w*",
      "Sub-ops and flags of {@code __HYPERVISOR_memory_op} (XENMEM_*, XENMAPSPACE_*, XENMEMF_*)."),
     ("SchedOp", ["sched.h"], r"(SCHEDOP_|SHUTDOWN_)\w*",
      "Sub-ops of {@code __HYPERVISOR_sched_op} (SCHEDOP_*) and the shutdown reasons (SHUTDOWN_*)."),

@@ -20,6 +20,8 @@ PRELUDE = """#define __XEN_TOOLS__ 1
 #include <xen/sched.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
+#include <xen/vcpu.h>
+#include <xen/version.h>
 #include <xen/sysctl.h>
 #include <xen/domctl.h>
 #include <xen/io/xs_wire.h>
@@ -275,6 +277,40 @@ STRUCTS = [
        F("num_domains", "u32", "OUT")]),
     S("xen_sysctl_sched_id", "SysctlSchedIdFlyweight", "struct xen_sysctl_sched_id", "sysctl.h",
       "XEN_SYSCTL_sched_id: the host's scheduler.", [F("sched_id", "u32", "OUT", "XEN_SCHEDULER_*")]),
+    S("xenstore_domain_interface", "XenstoreDomainInterfaceFlyweight", "struct xenstore_domain_interface",
+      "io/xs_wire.h", "The xenstore ring page shared between a domain and xenstored.",
+      [F("req", "u8[]", "OUT", "requests to the xenstore daemon"), F("rsp", "u8[]", "IN", "replies and watch events"),
+       F("req_cons", "u32", "IN"), F("req_prod", "u32", "OUT"), F("rsp_cons", "u32", "OUT"),
+       F("rsp_prod", "u32", "IN"), F("server_features", "u32", "IN", "XENSTORE_SERVER_FEATURE_*"),
+       F("connection", "u32", "IN/OUT", "XENSTORE_CONNECTED or XENSTORE_RECONNECT"),
+       F("error", "u32", "IN", "XENSTORE_ERROR_*")]),
+    S("vcpu_set_singleshot_timer", "VcpuSetSingleshotTimerFlyweight", "struct vcpu_set_singleshot_timer", "vcpu.h",
+      "VCPUOP_set_singleshot_timer.",
+      [F("timeout_abs_ns", "u64", "IN", "absolute system time in ns"), F("flags", "u32", "IN", "VCPU_SSHOTTMR_*")]),
+    S("vcpu_set_periodic_timer", "VcpuSetPeriodicTimerFlyweight", "struct vcpu_set_periodic_timer", "vcpu.h",
+      "VCPUOP_set_periodic_timer.", [F("period_ns", "u64", "IN")]),
+    S("vcpu_runstate_info", "VcpuRunstateInfoFlyweight", "struct vcpu_runstate_info", "vcpu.h",
+      "VCPUOP_get_runstate_info: time a vCPU spent in each RUNSTATE_*.",
+      [F("state", "i32", "OUT", "RUNSTATE_*"), F("state_entry_time", "u64", "OUT", "system time (ns) the state was entered"),
+       F("time", "u64[]", "OUT", "ns spent in each RUNSTATE_*")]),
+    S("evtchn_bind_vcpu", "EvtchnBindVcpuFlyweight", "struct evtchn_bind_vcpu", "event_channel.h",
+      "EVTCHNOP_bind_vcpu: deliver a port's events to another vCPU.",
+      [F("port", "u32", "IN"), F("vcpu", "u32", "IN")]),
+    S("xen_feature_info", "XenFeatureInfoFlyweight", "struct xen_feature_info", "version.h",
+      "XENVER_get_features.", [F("submap_idx", "u32", "IN", "which 32-bit submap"), F("submap", "u32", "OUT")]),
+    S("xen_add_to_physmap", "XenAddToPhysmapFlyweight", "struct xen_add_to_physmap", "memory.h",
+      "XENMEM_add_to_physmap: map a frame of a space (shared_info, grant table, ...) at a GPFN.",
+      [F("domid", "u16", "IN"), F("size", "u16", "IN", "pages, for XENMAPSPACE_gmfn_range"),
+       F("space", "u32", "IN", "XENMAPSPACE_*"), F("idx", "u64", "IN", "index into the space"),
+       F("gpfn", "u64", "IN", "where the page appears")]),
+    S("xen_memory_exchange", "XenMemoryExchangeFlyweight", "struct xen_memory_exchange", "memory.h",
+      "XENMEM_exchange: trade extents for others of another size or placement. {@code in} and {@code out}\n"
+      " * are xen_memory_reservation structs: wrap a {@link XenMemoryReservationFlyweight} at their offsets.",
+      [F("in", "bytes", "IN"), F("out", "bytes", "IN/OUT"), F("nr_exchanged", "u64", "OUT")]),
+    S("xen_domctl_getvcpuinfo", "DomctlGetVcpuInfoFlyweight", "struct xen_domctl_getvcpuinfo", "domctl.h",
+      "XEN_DOMCTL_getvcpuinfo.",
+      [F("vcpu", "u32", "IN"), F("online", "u8", "OUT"), F("blocked", "u8", "OUT"), F("running", "u8", "OUT"),
+       F("cpu_time", "u64", "OUT", "ns"), F("cpu", "u32", "OUT", "the pCPU it runs on")]),
     S("domus_async_request", "DomusAsyncRequestFlyweight", "struct domus_async_request", None,
       "A request slot of the Domus async hypercall ring (see {@link dev.domus.abi.DomusAsync}).",
       [F("id", "u64", "IN", "the guest's tag, echoed in the response"), F("op", "u32", "IN", "hypercall number"),

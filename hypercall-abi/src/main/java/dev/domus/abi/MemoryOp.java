@@ -108,6 +108,7 @@ public final class MemoryOp {
      * arg == addr of xen_add_to_physmap_t.
      */
     public static final int XENMEM_add_to_physmap = 7;
+    public static final long XENMAPIDX_grant_table_status = 0x80000000L;
 
     /** A batched version of add_to_physmap. */
     public static final int XENMEM_add_to_physmap_batch = 23;

@@ -52,6 +52,15 @@ public final class Flyweights {
             SysctlPhysinfoFlyweight.LAYOUT,
             SysctlGetDomainInfoListFlyweight.LAYOUT,
             SysctlSchedIdFlyweight.LAYOUT,
+            XenstoreDomainInterfaceFlyweight.LAYOUT,
+            VcpuSetSingleshotTimerFlyweight.LAYOUT,
+            VcpuSetPeriodicTimerFlyweight.LAYOUT,
+            VcpuRunstateInfoFlyweight.LAYOUT,
+            EvtchnBindVcpuFlyweight.LAYOUT,
+            XenFeatureInfoFlyweight.LAYOUT,
+            XenAddToPhysmapFlyweight.LAYOUT,
+            XenMemoryExchangeFlyweight.LAYOUT,
+            DomctlGetVcpuInfoFlyweight.LAYOUT,
             DomusAsyncRequestFlyweight.LAYOUT,
             DomusAsyncResponseFlyweight.LAYOUT);
 }

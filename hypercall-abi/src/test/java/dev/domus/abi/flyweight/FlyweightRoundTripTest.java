@@ -44,7 +44,10 @@ class FlyweightRoundTripTest {
             DomctlMaxVcpusFlyweight.class, DomctlSchedulerOpFlyweight.class, DomctlVcpuAffinityFlyweight.class,
             DomctlShadowOpFlyweight.class, XenSysctlFlyweight.class, SysctlPhysinfoFlyweight.class,
             SysctlGetDomainInfoListFlyweight.class, SysctlSchedIdFlyweight.class, DomusAsyncRequestFlyweight.class,
-            DomusAsyncResponseFlyweight.class);
+            DomusAsyncResponseFlyweight.class, XenstoreDomainInterfaceFlyweight.class,
+            VcpuSetSingleshotTimerFlyweight.class, VcpuSetPeriodicTimerFlyweight.class, VcpuRunstateInfoFlyweight.class,
+            EvtchnBindVcpuFlyweight.class, XenFeatureInfoFlyweight.class, XenAddToPhysmapFlyweight.class,
+            XenMemoryExchangeFlyweight.class, DomctlGetVcpuInfoFlyweight.class);
 
     @TestFactory
     Stream<DynamicTest> everyAccessorHitsItsXenOffset() {
