@@ -290,6 +290,21 @@ public final class Credit2Policy extends PolicyBase {
             rq.lastBalance = now;
             balance(rq, pcpu, false);
         }
+        if (keepCandidate >= 0) {
+            // Common case without touching the heap: the best queued unit may run here and
+            // does not beat prev, so prev simply continues.
+            int top = rq.heap.peek();
+            if (top < 0 || (allowed(top, pcpu) && prefers(top, pcpu)
+                && credit[top] <= credit[keepCandidate] + (lastCpu[top] != pcpu ? MIGRATE_RESIST : 0))) {
+                if (credit[keepCandidate] <= 0) {
+                    resetCredit(rq, keepCandidate);
+                }
+                long slice = runtime(rq, keepCandidate);
+                run(pcpu, keepCandidate, now, false);
+                slice = Math.max(slice, ratelimitNs - (now - runStart[keepCandidate]));
+                return out.set(idOf(keepCandidate), limitToBudget(keepCandidate, slice));
+            }
+        }
         int next = pick(rq, pcpu);
         if (next < 0 && keepCandidate < 0) {
             balance(rq, pcpu, true);
