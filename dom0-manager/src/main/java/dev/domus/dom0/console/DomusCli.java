@@ -74,6 +74,10 @@ public final class DomusCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        Integer fast = dev.domus.dom0.console.command.FastPath.tryRun(args, System.out, System.err);
+        if (fast != null) {
+            System.exit(fast);
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -208,6 +208,27 @@ class ToolstackTest {
     }
 
     @Test
+    void theConsoleFastPathAnswersListAndInfoLikePicocli() throws Exception {
+        ok("create", cfg("fast", consoleGuest()).toString());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Integer rc = dev.domus.dom0.console.command.FastPath.tryRun(
+                new String[] {"list", "--json", "fast", "--home", home.toString()},
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        assertEquals(0, rc);
+        String strip = "\"cpu_time_ns\":\\d+";
+        assertEquals(ok("list", "--json", "fast").out().replaceAll(strip, ""), out.toString().replaceAll(strip, ""));
+        rc = dev.domus.dom0.console.command.FastPath.tryRun(new String[] {"list", "ghost", "--home=" + home},
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        assertEquals(1, rc);
+        assertEquals(refused("list", "ghost"), err.toString());
+        for (String[] other : List.of(new String[] {"list", "--help"}, new String[] {"info", "web"},
+                new String[] {"pause", "fast"}, new String[] {"list", "--home"}, new String[] {})) {
+            assertEquals(null, dev.domus.dom0.console.command.FastPath.tryRun(other, System.out, System.err));
+        }
+    }
+
+    @Test
     void schedulerWeightAndMemoryLimits() throws Exception {
         ok("create", cfg("w", consoleGuest() + "weight = 512\nmaxmem = 64\n").toString());
         assertTrue(ok("sched-credit2", "-d", "w").out().matches("(?s).*w\\s+\\d+\\s+512\\s+0.*"));
