@@ -20,6 +20,7 @@ public final class ConsoleOutput {
     private final OutputStream log;
     private long end;
     private boolean closed;
+    private String error;
 
     ConsoleOutput(int domid, int capacity, Path logFile) throws IOException {
         this.domid = domid;
@@ -58,7 +59,7 @@ public final class ConsoleOutput {
         return Math.max(0, end - history.length);
     }
 
-    /** True once the domain's console is detached: no more output will come. */
+    /** True once the domain's console is detached or its ring broken: no more output will come. */
     public synchronized boolean isClosed() {
         return closed;
     }
@@ -97,7 +98,21 @@ public final class ConsoleOutput {
         return readFrom(from);
     }
 
+    /** Why the backend stopped reading the guest's ring (it broke the protocol), or null. */
+    public synchronized String error() {
+        return error;
+    }
+
+    /** The backend gave up on the guest's ring: no more output will come. */
+    synchronized void fail(String why) {
+        error = why;
+        close();
+    }
+
     synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         if (log != null) {
             try {

@@ -46,6 +46,7 @@ final class ConsoleRing {
         }
         if (avail < 0 || avail > OUT_SIZE) {
             broken = true; // Xen's xenconsoled also gives up on such a ring
+            output.fail("the guest's out ring indices are invalid (out_prod - out_cons = " + avail + ")");
             return;
         }
         for (int n = 0; n < avail; ) {
@@ -73,6 +74,7 @@ final class ConsoleRing {
         int used = prod - cons;
         if (used < 0 || used > IN_SIZE) {
             broken = true;
+            output.fail("the guest's in ring indices are invalid (in_prod - in_cons = " + used + ")");
             return 0;
         }
         int n = Math.min(length, IN_SIZE - used);

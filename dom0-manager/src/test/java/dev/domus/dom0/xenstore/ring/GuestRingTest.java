@@ -2,12 +2,9 @@ package dev.domus.dom0.xenstore.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.domus.abi.Domctl;
-import dev.domus.abi.Hypercalls;
 import dev.domus.abi.XsWire;
 import dev.domus.dom0.console.backend.ConsoleBackend;
 import dev.domus.dom0.console.backend.ConsoleOutput;
@@ -19,8 +16,6 @@ import dev.domus.hv.boot.BuiltDomain;
 import dev.domus.hv.boot.Dom0;
 import dev.domus.hv.boot.DomainBuilder;
 import dev.domus.hv.boot.DomainSpec;
-import dev.domus.hv.boot.Host;
-import dev.domus.hv.boot.HostConfig;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,13 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GuestRingTest {
 
-    /** A guard against a hung test, not a timing assertion. */
-    private static final long GUARD_SECONDS = 30;
-
     @TempDir
     Path dir;
 
-    private Host host;
+    private GuestHarness h;
     private Dom0 dom0;
     private Xenstored xenstored;
     private ConsoleBackend consoles;
@@ -53,94 +45,28 @@ class GuestRingTest {
 
     @BeforeEach
     void start() {
-        host = Host.start(HostConfig.defaults().withMemory(64L << 20).withPcpus(1).withDom0Memory(8L << 20));
-        dom0 = host.dom0();
-        xenstored = new Xenstored();
-        xenstored.ringAttacher(new XsRingAttacher(dom0));
-        consoles = new ConsoleBackend(dom0, dir);
-        tools = XsClient.connect(xenstored, 0);
+        h = new GuestHarness(dir);
+        dom0 = h.dom0;
+        xenstored = h.xenstored;
+        consoles = h.consoles;
+        tools = h.tools;
     }
 
     @AfterEach
     void stop() {
-        consoles.close();
-        xenstored.close();
-        host.close();
+        h.close();
     }
 
-    /**
-     * Builds a paused guest, gives it a home in xenstore as libxl does, connects its rings, sets
-     * Dom0's watches on {@code watched} (relative to the home; their initial fires consumed),
-     * then unpauses it.
-     */
     private BuiltDomain boot(Class<?> kernel, String name, String... watched) throws Exception {
-        BuiltDomain d = new DomainBuilder(dom0).build(DomainSpec.of(kernel.getName(), 2048, 1).paused(true));
-        String home = "/local/domain/" + d.domid();
-        tools.mkdir(home);
-        tools.setPerms(home, List.of(new XsPermission(d.domid(), 'n')));
-        tools.write(home + "/name", name);
-        xenstored.introduceDomain(d.domid(), d.storePfn(), d.storePort());
-        consoles.attach(d.domid(), d.consolePfn(), d.consolePort());
-        for (String w : watched) {
-            tools.watch(home + "/" + w, w);
-            awaitWatch(home + "/" + w);
-        }
-        unpause(d.domid());
-        return d;
-    }
-
-    private void unpause(int domid) {
-        long s = dom0.pages().allocate(1);
-        try {
-            dom0.memory().setMemory(s, 256, (byte) 0);
-            dom0.memory().putInt(s, Domctl.XEN_DOMCTL_unpausedomain);
-            dom0.memory().putInt(s + 4, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
-            dom0.memory().putShort(s + 8, (short) domid);
-            assertEquals(0, dom0.gate().call(Hypercalls.__HYPERVISOR_domctl, s));
-        } finally {
-            dom0.pages().free(s, 1);
-        }
+        return h.boot(kernel, name, watched);
     }
 
     private void awaitWatch(String path) throws InterruptedException {
-        while (true) {
-            XsClient.WatchFired e = tools.nextWatchEvent(GUARD_SECONDS, TimeUnit.SECONDS);
-            assertNotNull(e, () -> "no watch event for " + path + "; " + diagnostics());
-            if (e.path().equals(path)) {
-                return;
-            }
-        }
+        h.awaitWatch(path);
     }
 
-    /** What the guests did so far, for a failure message. */
-    private String diagnostics() {
-        StringBuilder b = new StringBuilder();
-        for (String dom : tools.directory("/local/domain")) {
-            String home = "/local/domain/" + dom;
-            b.append(home).append(": ");
-            try {
-                b.append(tools.directory(home + "/data"));
-            } catch (XsError e) {
-                b.append("no data");
-            }
-            ConsoleOutput out = consoles.output(Integer.parseInt(dom));
-            if (out != null) {
-                b.append(" console=").append(new String(out.snapshot(), StandardCharsets.UTF_8).replace("\n", "|"));
-            }
-            b.append("; ");
-        }
-        return b.toString();
-    }
-
-    private static String awaitConsole(ConsoleOutput out, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
-        while (true) {
-            String all = new String(out.snapshot(), StandardCharsets.UTF_8);
-            if (all.contains(text) || System.nanoTime() > deadline) {
-                return all;
-            }
-            out.awaitFrom(out.end(), 1000);
-        }
+    private String awaitConsole(ConsoleOutput out, String text) throws InterruptedException {
+        return h.awaitConsole(out.domid(), text);
     }
 
     @Test
@@ -194,7 +120,7 @@ class GuestRingTest {
         String home = "/local/domain/" + bad.domid();
         awaitWatch(home + "/data/ready");
         // The guest corrupts req_prod right after this write: wait until the daemon drops it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GuestHarness.GUARD_SECONDS);
         while (xenstored.connectionCount() > 1 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
