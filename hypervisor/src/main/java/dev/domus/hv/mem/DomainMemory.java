@@ -890,7 +890,7 @@ public final class DomainMemory {
 
     /**
      * Nominates {@code pfn} for page-out (XENMEM_paging_op_nominate): write access is revoked;
-     * a write before {@link #evictPage} cancels the nomination.
+     * a write before {@link #evictPage} cancels the nomination. Nominating again is a no-op.
      *
      * @return 0; {@code -XEN_EINVAL} if the page is not plain RAM or no page store is set;
      *         {@code -XEN_EBUSY} if another domain maps the frame; {@code -XEN_ESRCH} if dying
@@ -900,6 +900,9 @@ public final class DomainMemory {
             return -XEN_ESRCH;
         }
         int t = p2m.type(pfn);
+        if (t == p2m_ram_paging_out && pageStore != null) {
+            return 0; // already nominated: the earlier nomination stands
+        }
         if (pageStore == null || (t != p2m_ram_rw && t != p2m_ram_logdirty)) {
             return -XEN_EINVAL;
         }
