@@ -76,8 +76,8 @@ public final class Abi {
 
     // ---- vcpu.h
     public static final int VCPUOP_get_runstate_info = dev.domus.abi.VcpuOp.VCPUOP_get_runstate_info;
-    public static final int VCPU_RUNSTATE_INFO_STATE_ENTRY_TIME_OFFSET = 8;
-    public static final int VCPU_RUNSTATE_INFO_LENGTH = 48;
+    public static final int VCPU_RUNSTATE_INFO_STATE_ENTRY_TIME_OFFSET = dev.domus.abi.flyweight.VcpuRunstateInfoFlyweight.STATE_ENTRY_TIME_OFFSET;
+    public static final int VCPU_RUNSTATE_INFO_LENGTH = dev.domus.abi.flyweight.VcpuRunstateInfoFlyweight.LENGTH;
 
     // ---- sched.h
     public static final int SCHEDOP_yield = dev.domus.abi.SchedOp.SCHEDOP_yield;
@@ -123,8 +123,8 @@ public final class Abi {
     public static final int XENCONS_INTERFACE_IN_PROD_OFFSET = dev.domus.abi.flyweight.XenconsInterfaceFlyweight.IN_PROD_OFFSET;
     public static final int XENCONS_INTERFACE_OUT_CONS_OFFSET = dev.domus.abi.flyweight.XenconsInterfaceFlyweight.OUT_CONS_OFFSET;
     public static final int XENCONS_INTERFACE_OUT_PROD_OFFSET = dev.domus.abi.flyweight.XenconsInterfaceFlyweight.OUT_PROD_OFFSET;
-    public static final int XENCONS_IN_SIZE = 1024;
-    public static final int XENCONS_OUT_SIZE = 2048;
+    public static final int XENCONS_IN_SIZE = dev.domus.abi.flyweight.XenconsInterfaceFlyweight.IN_SIZE;
+    public static final int XENCONS_OUT_SIZE = dev.domus.abi.flyweight.XenconsInterfaceFlyweight.OUT_SIZE;
 
     // ---- grant_table.h
     public static final int GNTTABOP_map_grant_ref = dev.domus.abi.GrantTableOp.GNTTABOP_map_grant_ref;
@@ -203,12 +203,12 @@ public final class Abi {
     public static final int XENSTORE_PAYLOAD_MAX = dev.domus.abi.XsWire.XENSTORE_PAYLOAD_MAX;
     public static final int XENSTORE_RING_SIZE = dev.domus.abi.XsWire.XENSTORE_RING_SIZE;
     public static final int XSD_SOCKMSG_LENGTH = dev.domus.abi.flyweight.XsdSockmsgFlyweight.LENGTH;
-    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_OFFSET = 0;
-    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_OFFSET = 1024;
-    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_CONS_OFFSET = 2048;
-    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_PROD_OFFSET = 2052;
-    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET = 2056;
-    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_PROD_OFFSET = 2060;
+    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.REQ_OFFSET;
+    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.RSP_OFFSET;
+    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_CONS_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.REQ_CONS_OFFSET;
+    public static final int XENSTORE_DOMAIN_INTERFACE_REQ_PROD_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.REQ_PROD_OFFSET;
+    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.RSP_CONS_OFFSET;
+    public static final int XENSTORE_DOMAIN_INTERFACE_RSP_PROD_OFFSET = dev.domus.abi.flyweight.XenstoreDomainInterfaceFlyweight.RSP_PROD_OFFSET;
 
     // ---- io/xenbus.h
     public static final int XenbusStateUnknown = dev.domus.abi.XenbusState.XenbusStateUnknown;
