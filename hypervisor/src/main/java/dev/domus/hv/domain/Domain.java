@@ -181,9 +181,15 @@ public final class Domain implements EventChannels.Notifier {
         if (vcpus.length == n) {
             return 0;
         }
+        for (Vcpu old : vcpus) {
+            tokens.remove(old);
+        }
         Vcpu[] v = new Vcpu[n];
         for (int i = 0; i < n; i++) {
             v[i] = new Vcpu(this, i, table.unitId(domid, i), tokens);
+            if (!privileged) {
+                tokens.insert(v[i]); // so scheduler parameters can be set before the first run
+            }
         }
         vcpus = v;
         events = new EventChannels(this, maxPorts);
@@ -281,7 +287,6 @@ public final class Domain implements EventChannels.Notifier {
         state = DomainState.RUNNING;
         ThreadGroup group = new ThreadGroup("domus-d" + domid);
         for (Vcpu v : vcpus) {
-            tokens.insert(v);
             VcpuContext ctx = new Context(v);
             VcpuThread t = new VcpuThread(v, kernel, ctx, group);
             threads.add(t);
@@ -381,6 +386,10 @@ public final class Domain implements EventChannels.Notifier {
                 Thread.currentThread().interrupt();
             }
         }
+        for (Vcpu v : vcpus) {
+            tokens.remove(v); // units that never ran (threads that ran removed their own)
+        }
+        heapQuota.release();
         for (Runnable hook : hooks) {
             try {
                 hook.run();

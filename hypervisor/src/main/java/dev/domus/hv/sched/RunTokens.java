@@ -78,6 +78,20 @@ public final class RunTokens implements AutoCloseable {
         }
     }
 
+    /** Removes a unit that never ran or already exited; a no-op if it is not registered. */
+    public void remove(RunnableUnit u) {
+        lock.lock();
+        try {
+            if (units.get(u.unit.id()) != u || u.state != RunnableUnit.OFFLINE) {
+                return;
+            }
+            policy.removeUnit(u.unit);
+            units.remove(u.unit.id());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called by the unit's own thread when it begins: it becomes runnable if it wants to run. */
     public void start(RunnableUnit u) {
         lock.lock();
