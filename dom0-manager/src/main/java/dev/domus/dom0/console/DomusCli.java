@@ -74,11 +74,16 @@ public final class DomusCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        Integer fast = dev.domus.dom0.console.command.FastPath.tryRun(args, System.out, System.err);
-        if (fast != null) {
-            System.exit(fast);
+        int exit;
+        try {
+            Integer fast = dev.domus.dom0.console.command.FastPath.tryRun(args, System.out, System.err);
+            exit = fast != null ? fast : commandLine().execute(args);
+        } catch (Throwable t) {
+            // An Error picocli does not route to the handler (a linkage error, out of memory).
+            System.err.println("domus: internal error: " + t);
+            exit = EXIT_FAILURE;
         }
-        System.exit(commandLine().execute(args));
+        System.exit(exit);
     }
 
     /** A command failed: one line, no stack trace. */
@@ -93,7 +98,12 @@ public final class DomusCli implements Runnable {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("domus: " + e.getMessage());
+        String message = e.getMessage();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            message = "Unknown command: '" + u.getUnmatched().get(0) + "'";
+        }
+        err.println("domus: " + message);
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         cmd.usage(err);
         err.flush();
