@@ -1,6 +1,7 @@
 package dev.domus.dom0.toolstack;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -30,7 +31,10 @@ import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.daemon.EventSink;
 import dev.domus.dom0.daemon.HostControl;
 import dev.domus.dom0.daemon.Responder;
+import dev.domus.dom0.console.backend.ConsoleBackend;
+import dev.domus.dom0.console.backend.ConsoleOutput;
 import dev.domus.dom0.xenstore.XsClient;
+import dev.domus.dom0.xenstore.ring.XsRingAttacher;
 import dev.domus.dom0.xenstore.XsError;
 import dev.domus.dom0.xenstore.XsUnixSocketServer;
 import dev.domus.dom0.xenstore.Xenstored;
@@ -72,6 +76,7 @@ public final class Toolstack implements HostControl {
     private final XsUnixSocketServer xenstoredSocket;
     private final XsClient xs;
     private final ConsoleLog console = new ConsoleLog();
+    private final ConsoleBackend consoles;
     private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
     private final Thread watcher;
     private final int schedId;
@@ -100,7 +105,18 @@ public final class Toolstack implements HostControl {
             host.close();
             throw new DaemonException("cannot start xenstored: " + e.getMessage());
         }
-        return new Toolstack(s, events, host, xenstored, socket);
+        try {
+            return new Toolstack(s, events, host, xenstored, socket);
+        } catch (RuntimeException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // failing anyway
+            }
+            xenstored.close();
+            host.close();
+            throw new DaemonException("cannot start Dom0's toolstack: " + e.getMessage(), e);
+        }
     }
 
     private Toolstack(DaemonSettings settings, EventSink events, Host host, Xenstored xenstored,
@@ -112,6 +128,10 @@ public final class Toolstack implements HostControl {
         this.xenstored = xenstored;
         this.xenstoredSocket = socket;
         this.xs = XsClient.connect(xenstored, 0);
+        // Guests reach xenstored through their ring page (introduced at create), and write
+        // their console through the xencons ring; both served through Dom0's gate.
+        xenstored.ringAttacher(new XsRingAttacher(host.dom0()));
+        this.consoles = new ConsoleBackend(host.dom0(), logs(settings.home()));
         long id = hc.schedId();
         this.schedId = (int) id;
         xs.write("/local/domain/0/name", "Domain-0");
@@ -119,6 +139,16 @@ public final class Toolstack implements HostControl {
         this.watcher = new Thread(this::watch, "dom0-toolstack-watcher");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    private static Path logs(Path home) {
+        Path dir = home.resolve("logs");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + dir, e);
+        }
+        return dir;
     }
 
     /** The path of this host's xenstored socket (for XENSTORED_PATH). */
@@ -224,19 +254,27 @@ public final class Toolstack implements HostControl {
         int domid = b.domid();
         String uuid = null;
         boolean introduced = false;
+        boolean consoleAttached = false;
         try {
             uuid = XenstoreLayout.write(xs, b, cfg);
             xenstored.introduceDomain(domid, b.storePfn(), b.storePort());
             introduced = true;
+            consoles.attach(domid, b.consolePfn(), b.consolePort());
+            consoleAttached = true;
             if (!paused) {
                 check(hc.unpause(domid), "unpause");
                 applySchedParams(domid, cfg);
             }
-        } catch (CommandException | XsError | IllegalArgumentException e) {
-            hc.destroy(domid);
+        } catch (CommandException | RuntimeException e) {
+            // Anything at all: undo every step, so a failed create leaves nothing behind.
+            if (consoleAttached) {
+                consoles.detach(domid);
+                consoles.forget(domid);
+            }
             if (introduced) {
                 xenstored.releaseDomain(domid);
             }
+            hc.destroy(domid);
             try {
                 XenstoreLayout.remove(xs, domid, uuid);
             } catch (XsError ignored) {
@@ -290,11 +328,7 @@ public final class Toolstack implements HostControl {
     /** Destroys the domain and everything Dom0 kept for it. Caller holds the lock. */
     private void teardown(ManagedDomain m, String why) throws CommandException {
         int domid = m.domid();
-        long rc = hc.destroy(domid);
-        if (rc < 0 && hc.domainInfo(domid) != null) {
-            throw new CommandException("cannot destroy " + m.name() + ": " + XenError.name(rc));
-        }
-        domains.remove(domid);
+        // Dom0's backends let go of the guest's pages first (as xl does before destroying).
         if (xenstored.isDomainIntroduced(domid)) {
             try {
                 xenstored.releaseDomain(domid);
@@ -302,8 +336,15 @@ public final class Toolstack implements HostControl {
                 // already released
             }
         }
+        consoles.detach(domid);
+        long rc = hc.destroy(domid);
+        if (rc < 0 && hc.domainInfo(domid) != null) {
+            throw new CommandException("cannot destroy " + m.name() + ": " + XenError.name(rc));
+        }
+        domains.remove(domid);
         XenstoreLayout.remove(xs, domid, m.uuid);
         console.forget(domid);
+        consoles.forget(domid);
         events.domainEvent(ControlEvent.DESTROYED, domid, m.name(), why);
         notifyAll();
     }
@@ -608,24 +649,38 @@ public final class Toolstack implements HostControl {
         synchronized (this) {
             domid = resolve(args.get(0)).domid();
         }
-        long pos = Math.max(0, console.total(domid) - ConsoleLog.LIMIT);
+        // Two sources: the guest's console ring (the SDK's console) and CONSOLEIO_write
+        // (the hypervisor's console, split per domain).
+        ConsoleOutput ring = consoles.output(domid);
+        long ringPos = 0;
+        long logPos = Math.max(0, console.total(domid) - ConsoleLog.LIMIT);
+        StringBuilder partial = new StringBuilder();
         while (true) {
-            String text = console.since(domid, pos);
-            pos = console.total(domid);
-            if (!text.isEmpty()) {
-                for (String line : text.split("\n", -1)) {
-                    out.line(line);
-                }
+            String text = console.since(domid, logPos);
+            logPos = console.total(domid);
+            if (ring != null) {
+                byte[] bytes = ring.readFrom(ringPos);
+                ringPos = Math.max(ringPos, ring.start()) + bytes.length;
+                text += new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
             }
-            if (!follow) {
+            partial.append(text);
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                out.line(partial.substring(0, nl));
+                partial.delete(0, nl + 1);
+            }
+            boolean gone;
+            synchronized (this) {
+                gone = !domains.containsKey(domid) || closed;
+            }
+            if (!follow || gone) {
+                if (partial.length() > 0) {
+                    out.line(partial.toString());
+                }
                 return "";
             }
-            synchronized (this) {
-                if (!domains.containsKey(domid) || closed) {
-                    return "";
-                }
-            }
-            if (!console.awaitBeyond(domid, pos, 1000)) {
+            boolean more = ring != null ? ring.awaitFrom(ringPos, 250).length > 0 : false;
+            if (!more && !console.awaitBeyond(domid, logPos, ring != null ? 250 : 1000)) {
                 out.heartbeat();
             }
         }
@@ -780,6 +835,7 @@ public final class Toolstack implements HostControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        consoles.close();
         xs.close();
         try {
             xenstoredSocket.close();

@@ -208,6 +208,22 @@ class ToolstackTest {
     }
 
     @Test
+    void anSdkGuestUsesXenstoreAndItsConsoleRingThenPowersOff() throws Exception {
+        int id = domid(ok("create", cfg("hello", "kernel = \"dev.domus.examples.hello.Hello\"\nmemory = 16\n"
+                + "extra = \"ticks=3\"\n").toString()).out());
+        // Hello returns after 3 ticks, which powers it off; on_poweroff = destroy
+        ControlEvent off = awaitEvent(e -> e.type().equals(ControlEvent.SHUTDOWN) && e.domid() == id);
+        assertEquals("poweroff", off.message());
+        awaitEvent(e -> e.type().equals(ControlEvent.DESTROYED) && e.domid() == id);
+        // what it printed through its console ring stays readable in the console log file
+        String log = Files.readString(home.resolve("logs").resolve("console-" + id + ".log"));
+        assertTrue(log.contains("hello from domain with 4096 pages (first boot)"), log);
+        assertTrue(log.contains("tick 3 at"), log);
+        assertTrue(log.contains("bye after 3 ticks"), log);
+        assertFalse(ok("list", "--json").out().contains("\"hello\""));
+    }
+
+    @Test
     void theConsoleFastPathAnswersListAndInfoLikePicocli() throws Exception {
         ok("create", cfg("fast", consoleGuest()).toString());
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
