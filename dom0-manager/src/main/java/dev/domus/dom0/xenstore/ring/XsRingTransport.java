@@ -38,6 +38,7 @@ public final class XsRingTransport implements XsTransport {
     private final Dom0Calls calls;
     private final int localPort;
     private final byte[] chunk = new byte[XENSTORE_RING_SIZE];
+    private final ByteBuffer in = ByteBuffer.wrap(chunk);
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     private XsConnection connection;
     private volatile boolean closed;
@@ -89,7 +90,8 @@ public final class XsRingTransport implements XsTransport {
             }
             mem.putIntOrdered(page + REQ_CONS_OFFSET, cons + avail);
             consumed = true;
-            if (!connection.receive(ByteBuffer.wrap(chunk, 0, avail))) {
+            in.clear().limit(avail);
+            if (!connection.receive(in)) {
                 // The daemon dropped the guest (e.g. a payload over XENSTORE_PAYLOAD_MAX).
                 protocolError(XsWire.XENSTORE_ERROR_PROTO);
                 return;
