@@ -37,7 +37,8 @@ public final class Hypervisor implements AutoCloseable {
     private final Dispatcher dispatcher = new Dispatcher();
     private final ConsoleRing hostConsole = new ConsoleRing(1 << 16);
     private final PhysmapFactory memory;
-    private volatile KernelLoader kernels = new PlainKernelLoader();
+    // Guest kernels are verified and instrumented (issue 7); PlainKernelLoader is for trusted code only.
+    private volatile KernelLoader kernels = new dev.domus.hv.loader.VerifyingKernelLoader();
     private final AsyncRings asyncRings;
 
     public Hypervisor(PhysmapFactory memory, SchedulingPolicy policy, int pcpus) {

@@ -76,35 +76,51 @@ public final class GuestCodeSource {
         return new GuestCodeSource(what, classes);
     }
 
+    /** Classes already read: internal name to class file bytes. */
+    static GuestCodeSource ofClasses(String description, Map<String, byte[]> classes) {
+        return new GuestCodeSource(description, new TreeMap<>(classes));
+    }
+
+    /**
+     * A kernel named only by its class name: the kernel class and the classes it uses,
+     * transitively, from the same class-path root of {@code host} (see the loader's README
+     * in {@link GuestLoader}).
+     */
+    public static GuestCodeSource closureOf(String kernelClassName, ClassLoader host) throws IOException {
+        return KernelClosure.of(kernelClassName, host);
+    }
+
     /**
      * The domU SDK's classes, found on the host's class path by resource lookup (the
      * hypervisor does not depend on the SDK at compile time), or empty when the SDK is not on
      * the class path.
      */
     public static Optional<GuestCodeSource> locateSdk() {
-        return locate(SDK_PACKAGE, GuestCodeSource.class.getClassLoader());
+        ClassLoader host = GuestCodeSource.class.getClassLoader();
+        // The SDK's own root is the one holding a class only the SDK's main code has: a test
+        // class directory of the same package (the SDK's own tests) may come first.
+        URL marker = host.getResource(SDK_MARKER);
+        if (marker != null) {
+            return Optional.of(root(marker, SDK_MARKER, SDK_PACKAGE));
+        }
+        URL dir = host.getResource(SDK_PACKAGE);
+        return dir == null ? Optional.empty() : Optional.of(root(dir, SDK_PACKAGE, SDK_PACKAGE));
     }
 
-    /** The classes under {@code packagePrefix} of the first class-path root that has them. */
-    static Optional<GuestCodeSource> locate(String packagePrefix, ClassLoader loader) {
-        URL url = loader.getResource(packagePrefix);
-        if (url == null) {
-            return Optional.empty();
-        }
+    /** A class of the SDK's main code, used to find the SDK's class-path root. */
+    static final String SDK_MARKER = "dev/domus/sdk/XenException.class";
+
+    /** The classes under {@code packagePrefix} of the class-path root where {@code url} points at {@code entry}. */
+    private static GuestCodeSource root(URL url, String entry, String packagePrefix) {
         try {
             String s = url.toString();
             Path root;
             if (s.startsWith("jar:")) {
-                String file = s.substring(4, s.indexOf("!/"));
-                root = Path.of(new URI(file));
+                root = Path.of(new URI(s.substring(4, s.indexOf("!/"))));
             } else {
-                Path dir = Path.of(url.toURI());
-                root = dir;
-                for (int i = 0; i < packagePrefix.split("/").length; i++) {
-                    root = root.getParent();
-                }
+                root = Path.of(new URI(s.substring(0, s.length() - entry.length())));
             }
-            return Optional.of(of(root, packagePrefix));
+            return of(root, packagePrefix);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the domU SDK at " + url, e);
         } catch (URISyntaxException | IllegalArgumentException e) {

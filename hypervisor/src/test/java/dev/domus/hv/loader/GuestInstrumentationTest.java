@@ -59,6 +59,9 @@ class GuestInstrumentationTest {
             }
         };
         counter.start();
+        while (!pcpu.hasQueuedThreads()) {
+            Thread.onSpinWait(); // the counter waits for the pCPU the spinner holds
+        }
         spinner.preempt(); // end of the spinner's slice
         progressed.await();
         assertTrue(spinner.safepoints.get() >= 1, "the spinner stopped at a safepoint");

@@ -66,13 +66,16 @@ final class TestVcpu extends Thread implements GuestThread {
     @Override
     public void atSafepoint() {
         safepoints.incrementAndGet();
+        requested = false; // cleared before the kill check: kill() sets killed first
         if (killed) {
             throw GuestTermination.killed();
         }
-        requested = false;
         if (token != null) {
             token.release();
             token.acquireUninterruptibly();
+            if (killed) {
+                throw GuestTermination.killed();
+            }
         }
     }
 

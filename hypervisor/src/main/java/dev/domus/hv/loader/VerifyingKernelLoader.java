@@ -1,0 +1,64 @@
+package dev.domus.hv.loader;
+
+import dev.domus.abi.GuestKernel;
+import dev.domus.hv.domain.KernelLoader;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hypervisor's kernel loader: every kernel is verified (with the SDK copy it will run
+ * with) and instrumented before any of its code runs, and each domain gets its own
+ * {@link GuestClassLoader}. A kernel the verifier refuses fails the Domus kernel domctl with
+ * the verifier's message, so the domain is never started.
+ *
+ * <p>The class path names the kernel's jars or class directories ({@code :}-separated);
+ * every class in them is verified. An empty class path means the kernel is on the host's
+ * class path (the sample guests, tests): its code is then the kernel class and what it uses
+ * from the same class-path root ({@link GuestCodeSource#closureOf}).
+ *
+ * <p>The kernel object is created on the domain's vCPU 0 thread when it first starts (its
+ * constructor and static initializers are guest code and must run instrumented, on a vCPU,
+ * not on the Dom0 thread that issued the domctl); the other vCPUs wait for it at safepoints.
+ */
+public final class VerifyingKernelLoader implements KernelLoader {
+
+    private final ClassLoader host = VerifyingKernelLoader.class.getClassLoader();
+
+    @Override
+    public GuestKernel load(int domid, String className, String classPath) throws KernelLoadException {
+        try {
+            GuestImage image = GuestImage.prepare(sources(className, classPath), GuestCodeSource.locateSdk(),
+                    GuestImage.Mode.INSTRUMENTED);
+            LoadedGuest guest = GuestLoader.load(image, className, "d" + domid, GuestLoader.DEFAULT_JAVA_HEAP);
+            return new DeferredKernel(guest);
+        } catch (GuestVerificationException e) {
+            throw new KernelLoadException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new KernelLoadException("cannot read kernel " + className + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<GuestCodeSource> sources(String className, String classPath) throws IOException {
+        List<GuestCodeSource> sources = new ArrayList<>();
+        if (classPath == null || classPath.isBlank()) {
+            sources.add(GuestCodeSource.closureOf(className, host));
+            return sources;
+        }
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                sources.add(GuestCodeSource.of(Path.of(entry)));
+            }
+        }
+        return sources;
+    }
+
+    /** Optional access for tests and tools: the image a kernel would run as. */
+    public GuestImage prepare(String className, String classPath) throws IOException, GuestVerificationException {
+        return GuestImage.prepare(sources(className, classPath), GuestCodeSource.locateSdk(),
+                GuestImage.Mode.INSTRUMENTED);
+    }
+
+}
