@@ -70,6 +70,63 @@ public final class TestHost implements AutoCloseable {
         host.close();
     }
 
+    /** Maps {@code pfn} of {@code domid} into Dom0 (XENMAPSPACE_gmfn_foreign); returns Dom0's address of it. */
+    public synchronized long mapForeign(int domid, long pfn) {
+        long slot = dom0.pages().allocateSlots(1);
+        long batch = scratch + 256;
+        mem.setMemory(batch, 96, (byte) 0);
+        mem.putShort(batch, (short) Xen.DOMID_SELF);
+        mem.putShort(batch + 2, (short) MemoryOp.XENMAPSPACE_gmfn_foreign);
+        mem.putShort(batch + 4, (short) 1);
+        mem.putShort(batch + 6, (short) domid);
+        mem.putLong(batch + 8, batch + 64);
+        mem.putLong(batch + 16, batch + 72);
+        mem.putLong(batch + 24, batch + 80);
+        mem.putLong(batch + 64, pfn);
+        mem.putLong(batch + 72, slot);
+        check(gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap_batch, batch), "map foreign");
+        check(-Math.abs(mem.getInt(batch + 80)), "map foreign entry");
+        return slot << Xen.PAGE_SHIFT;
+    }
+
+    /** Binds Dom0 to {@code port} of {@code domid}; returns Dom0's local port. */
+    public synchronized int bindInterdomain(int domid, int port) {
+        long a = scratch + 512;
+        mem.setMemory(a, 12, (byte) 0);
+        mem.putShort(a, (short) domid);
+        mem.putInt(a + 4, port);
+        check(gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_bind_interdomain, a), "bind");
+        return mem.getInt(a + 8);
+    }
+
+    /** Dom0's memory (for reading pages mapped with {@link #mapForeign}). */
+    public GuestMemory dom0Memory() {
+        return mem;
+    }
+
+    /** Notifies the other end of Dom0's {@code port}. */
+    public void notify(int port) {
+        send(port);
+    }
+
+    /** Blocks Dom0's thread until {@code port} (or VIRQ_DOM_EXC) is pending, then clears it. */
+    public void waitOn(int port) {
+        synchronized (this) {
+            long p = scratch + 1536;
+            mem.putInt(p + 64, port);
+            mem.putInt(p + 68, domExcPort > 0 ? domExcPort : port);
+            mem.putLong(p, p + 64);
+            mem.putInt(p + 8, 2);
+            mem.putInt(p + 12, 0);
+            mem.putLong(p + 16, 0);
+        }
+        check(gate.call(Hypercalls.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, scratch + 1536), "SCHEDOP_poll");
+        clearPending(port);
+        if (domExcPort > 0) {
+            clearPending(domExcPort);
+        }
+    }
+
     private synchronized long call(int op, long a1, long a2) {
         return gate.call(op, a1, a2);
     }
