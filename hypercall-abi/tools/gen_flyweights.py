@@ -31,6 +31,10 @@ PRELUDE = """#define __XEN_TOOLS__ 1
 /* The Domus extension (see dev.domus.abi.DomusAsync): not in Xen's headers. */
 struct domus_async_request { uint64_t id; uint32_t op; uint32_t pad; uint64_t args[5]; uint64_t pad2; };
 struct domus_async_response { uint64_t id; int64_t result; uint8_t pad[48]; };
+/* The Domus extension XEN_DOMCTL_domus_kernel (see dev.domus.abi.DomusDomctl). */
+struct xen_domctl_domus_kernel { uint64_t start_info_gpfn; uint64_t shared_info_gpfn; uint64_t kernel_class;
+    uint32_t kernel_class_len; uint32_t classpath_len; uint64_t classpath; uint32_t flags; uint32_t error_len;
+    uint64_t error_buf; };
 """
 
 SCALARS = {  # kind -> (java type, bytes, getter, setter, mask)
@@ -311,6 +315,15 @@ STRUCTS = [
       "XEN_DOMCTL_getvcpuinfo.",
       [F("vcpu", "u32", "IN"), F("online", "u8", "OUT"), F("blocked", "u8", "OUT"), F("running", "u8", "OUT"),
        F("cpu_time", "u64", "OUT", "ns"), F("cpu", "u32", "OUT", "the pCPU it runs on")]),
+    S("xen_domctl_domus_kernel", "DomctlDomusKernelFlyweight", "struct xen_domctl_domus_kernel", None,
+      "XEN_DOMCTL_domus_kernel, the Domus extension naming the Java kernel a domain runs (see\n"
+      " * {@link dev.domus.abi.DomusDomctl}); at XenDomctlFlyweight.U_OFFSET. Privileged (domid 0).",
+      [F("start_info_gpfn", "u64", "IN"), F("shared_info_gpfn", "u64", "IN"),
+       F("kernel_class", "u64", "IN", "Dom0 guest address of the class name (UTF-8)"),
+       F("kernel_class_len", "u32", "IN"), F("classpath_len", "u32", "IN", "0 = the host's"),
+       F("classpath", "u64", "IN", "Dom0 guest address of the class path (UTF-8)"),
+       F("flags", "u32", "IN", "DOMUS_KERNEL_*"), F("error_len", "u32", "IN/OUT"),
+       F("error_buf", "u64", "IN", "Dom0 guest address for the refusal message, 0 = none")]),
     S("domus_async_request", "DomusAsyncRequestFlyweight", "struct domus_async_request", None,
       "A request slot of the Domus async hypercall ring (see {@link dev.domus.abi.DomusAsync}).",
       [F("id", "u64", "IN", "the guest's tag, echoed in the response"), F("op", "u32", "IN", "hypercall number"),

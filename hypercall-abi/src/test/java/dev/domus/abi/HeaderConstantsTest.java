@@ -37,6 +37,10 @@ class HeaderConstantsTest {
             Map.entry("NR_HYPERCALLS", "size of Domus's dispatch table"),
             Map.entry("__HYPERVISOR_domus_async_op", "the Domus extension"),
             Map.entry("BLK_RING_SIZE", "__CONST_RING_SIZE(blkif, 4096), checked below"),
+            Map.entry("XEN_DOMCTL_domus_kernel", "the Domus domctl extension, checked unassigned below"),
+            Map.entry("DOMUS_KERNEL_resume", "the Domus domctl extension"),
+            Map.entry("DOMUS_KERNEL_CLASS_MAX", "the Domus domctl extension"),
+            Map.entry("DOMUS_CLASSPATH_MAX", "the Domus domctl extension"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -139,6 +143,20 @@ class HeaderConstantsTest {
             assertTrue(e.errnum() > 0, e.errstring());
         }
         assertEquals(XenErrno.XEN_ENOENT, XsWire.XSD_ERRORS.get(4).errnum());
+    }
+
+    @Test
+    void domusKernelDomctlTakesACommandXenLeavesUnassigned() throws IOException {
+        XenHeaders.assumeHeaders();
+        String domctl = Files.readString(XenHeaders.ROOT.resolve("domctl.h"));
+        Matcher m = Pattern.compile("(?m)^#define\\s+(XEN_DOMCTL_[a-z]\\w*)\\s+(\\d+)\\s*(/\\*.*)?$").matcher(domctl);
+        Set<Integer> taken = new java.util.HashSet<>();
+        while (m.find()) {
+            taken.add(Integer.parseInt(m.group(2)));
+        }
+        assertTrue(taken.contains(Domctl.XEN_DOMCTL_createdomain) && taken.contains(Domctl.XEN_DOMCTL_gdbsx_guestmemio));
+        assertTrue(!taken.contains(DomusDomctl.XEN_DOMCTL_domus_kernel),
+                "Xen 4.17 assigns domctl " + DomusDomctl.XEN_DOMCTL_domus_kernel);
     }
 
     @Test

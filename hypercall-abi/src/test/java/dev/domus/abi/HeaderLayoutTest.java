@@ -27,7 +27,7 @@ class HeaderLayoutTest {
         Map<String, String> exprs = new LinkedHashMap<>();
         int checked = 0;
         for (StructLayout s : Flyweights.LAYOUTS) {
-            if (s.name().startsWith("domus_")) {
+            if (s.name().contains("domus")) {
                 continue; // the Domus extension's own layout: not in Xen's headers
             }
             String type = "struct " + s.name();
@@ -41,7 +41,7 @@ class HeaderLayoutTest {
         Map<String, Long> c = XenHeaders.evaluate(exprs, dir);
         List<String> wrong = new ArrayList<>();
         for (StructLayout s : Flyweights.LAYOUTS) {
-            if (s.name().startsWith("domus_")) {
+            if (s.name().contains("domus")) {
                 continue;
             }
             compare(wrong, s.name(), s.size(), c.get(s.name()));
@@ -51,7 +51,7 @@ class HeaderLayoutTest {
             }
         }
         assertEquals(List.of(), wrong);
-        assertEquals(Flyweights.LAYOUTS.size() - 2, checked);
+        assertEquals(Flyweights.LAYOUTS.size() - 3, checked);
     }
 
     /** Sub-fields inside unions and nested structs, which the dump folds into their parent. */
@@ -122,7 +122,7 @@ class HeaderLayoutTest {
         assertEquals(List.of(), wrong);
         // Nothing escapes the check: every layout constant of a Xen flyweight is listed.
         for (StructLayout s : Flyweights.LAYOUTS) {
-            if (s.name().startsWith("domus_")) {
+            if (s.name().contains("domus")) {
                 continue;
             }
             Class<?> type = flyweightOf(s);

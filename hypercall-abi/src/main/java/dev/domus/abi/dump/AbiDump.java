@@ -11,6 +11,7 @@ import dev.domus.abi.Blkif;
 import dev.domus.abi.ConsoleIo;
 import dev.domus.abi.Domctl;
 import dev.domus.abi.DomusAsync;
+import dev.domus.abi.DomusDomctl;
 import dev.domus.abi.EventChannelOp;
 import dev.domus.abi.GrantTableOp;
 import dev.domus.abi.Hypercalls;
@@ -37,7 +38,8 @@ import dev.domus.abi.flyweight.StructLayout;
  *  "structs": {"multicall_entry": {"size": 64, "fields": {"op": {"offset": 0, "size": 8}, ...}}, ...}}
  * </pre>
  * Constants are every {@code public static final int/long} field of the constant classes
- * (read by reflection, so the dump is the code); structs are the flyweights'
+ * (read by reflection, so the dump is the code), except layout constants ({@code *_OFFSET},
+ * {@code LENGTH}), which belong under "structs"; structs are the flyweights'
  * {@link StructLayout}s, each built from that flyweight's own constants.
  *
  * <p>The JSON is written by hand: the shape is flat and tiny (string keys that are C
@@ -51,7 +53,8 @@ public final class AbiDump {
             Xen.class, Hypercalls.class, XenErrno.class, MemoryOp.class, SchedOp.class,
             EventChannelOp.class, Virq.class, GrantTableOp.class, VcpuOp.class, XenVersion.class,
             ConsoleIo.class, Sysctl.class, Domctl.class, MmuUpdate.class, XsWire.class,
-            XenbusState.class, StartInfo.class, SharedInfo.class, Blkif.class, DomusAsync.class);
+            XenbusState.class, StartInfo.class, SharedInfo.class, Blkif.class, DomusAsync.class,
+            DomusDomctl.class);
 
     private final Map<String, Long> constants;
     private final List<StructLayout> structs;
@@ -86,6 +89,9 @@ public final class AbiDump {
                 }
                 if (f.getType() != int.class && f.getType() != long.class) {
                     continue;
+                }
+                if (f.getName().endsWith("_OFFSET") || f.getName().equals("LENGTH")) {
+                    continue; // a struct layout, dumped under "structs"
                 }
                 long value;
                 try {

@@ -61,6 +61,7 @@ public final class Flyweights {
             XenAddToPhysmapFlyweight.LAYOUT,
             XenMemoryExchangeFlyweight.LAYOUT,
             DomctlGetVcpuInfoFlyweight.LAYOUT,
+            DomctlDomusKernelFlyweight.LAYOUT,
             DomusAsyncRequestFlyweight.LAYOUT,
             DomusAsyncResponseFlyweight.LAYOUT);
 }

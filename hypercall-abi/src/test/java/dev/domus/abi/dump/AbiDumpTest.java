@@ -20,6 +20,7 @@ import dev.domus.abi.Hypercalls;
 import dev.domus.abi.XenErrno;
 import dev.domus.abi.XsWire;
 import dev.domus.abi.flyweight.BlkifSringFlyweight;
+import dev.domus.abi.flyweight.DomctlDomusKernelFlyweight;
 import dev.domus.abi.flyweight.Flyweights;
 import dev.domus.abi.flyweight.MulticallEntryFlyweight;
 import dev.domus.abi.flyweight.StructLayout;
@@ -42,7 +43,7 @@ class AbiDumpTest {
             // beyond the issue's list: what the SDK, xenstored and the core also use
             "xenstore_domain_interface", "vcpu_set_singleshot_timer", "vcpu_set_periodic_timer",
             "vcpu_runstate_info", "evtchn_bind_vcpu", "xen_feature_info", "xen_add_to_physmap",
-            "xen_memory_exchange", "xen_domctl_getvcpuinfo");
+            "xen_memory_exchange", "xen_domctl_getvcpuinfo", "xen_domctl_domus_kernel");
 
     /** The prefixes of every constant family issue 3 lists: each must have at least one member. */
     static final List<String> REQUIRED_PREFIXES = List.of(
@@ -114,7 +115,8 @@ class AbiDumpTest {
         for (Class<?> c : AbiDump.CONSTANT_CLASSES) {
             for (Field f : c.getFields()) {
                 boolean constant = Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers());
-                if (constant && (f.getType() == int.class || f.getType() == long.class)) {
+                boolean layout = f.getName().endsWith("_OFFSET") || f.getName().equals("LENGTH");
+                if (constant && !layout && (f.getType() == int.class || f.getType() == long.class)) {
                     assertTrue(constants.containsKey(f.getName()), f.getName() + " missing from the dump");
                     assertEquals(f.getLong(null), num(constants.get(f.getName())), f.getName());
                     seen++;
@@ -151,6 +153,25 @@ class AbiDumpTest {
         Map<String, Map<String, Object>> sring = (Map<String, Map<String, Object>>) structs.get("blkif_sring").get("fields");
         assertEquals(BlkifSringFlyweight.RING_OFFSET, num(sring.get("ring").get("offset")));
         assertEquals(64, BlkifSringFlyweight.RING_OFFSET);
+    }
+
+    /** DomusDomctl documents its struct with offset constants; the flyweight's must agree. */
+    @Test
+    void domusKernelDomctlLayoutAgreesWithItsFlyweight() {
+        assertEquals(dev.domus.abi.DomusDomctl.LENGTH, DomctlDomusKernelFlyweight.LENGTH);
+        assertEquals(dev.domus.abi.DomusDomctl.START_INFO_GPFN_OFFSET, DomctlDomusKernelFlyweight.START_INFO_GPFN_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.SHARED_INFO_GPFN_OFFSET, DomctlDomusKernelFlyweight.SHARED_INFO_GPFN_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.KERNEL_CLASS_OFFSET, DomctlDomusKernelFlyweight.KERNEL_CLASS_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.KERNEL_CLASS_LEN_OFFSET, DomctlDomusKernelFlyweight.KERNEL_CLASS_LEN_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.CLASSPATH_LEN_OFFSET, DomctlDomusKernelFlyweight.CLASSPATH_LEN_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.CLASSPATH_OFFSET, DomctlDomusKernelFlyweight.CLASSPATH_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.FLAGS_OFFSET, DomctlDomusKernelFlyweight.FLAGS_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.ERROR_LEN_OFFSET, DomctlDomusKernelFlyweight.ERROR_LEN_OFFSET);
+        assertEquals(dev.domus.abi.DomusDomctl.ERROR_BUF_OFFSET, DomctlDomusKernelFlyweight.ERROR_BUF_OFFSET);
+        Map<String, Object> constants = constants();
+        assertEquals(200, num(constants.get("XEN_DOMCTL_domus_kernel")));
+        assertTrue(!constants.containsKey("LENGTH") && !constants.containsKey("FLAGS_OFFSET"),
+                "layout constants belong under structs");
     }
 
     @Test

@@ -47,7 +47,7 @@ class FlyweightRoundTripTest {
             DomusAsyncResponseFlyweight.class, XenstoreDomainInterfaceFlyweight.class,
             VcpuSetSingleshotTimerFlyweight.class, VcpuSetPeriodicTimerFlyweight.class, VcpuRunstateInfoFlyweight.class,
             EvtchnBindVcpuFlyweight.class, XenFeatureInfoFlyweight.class, XenAddToPhysmapFlyweight.class,
-            XenMemoryExchangeFlyweight.class, DomctlGetVcpuInfoFlyweight.class);
+            XenMemoryExchangeFlyweight.class, DomctlGetVcpuInfoFlyweight.class, DomctlDomusKernelFlyweight.class);
 
     @TestFactory
     Stream<DynamicTest> everyAccessorHitsItsXenOffset() {
