@@ -85,4 +85,25 @@ class YieldAndProtocolTest {
         p.schedule(0, back, SchedDecision.IDLE, 0, false, d);
         assertEquals(1, d.unit, "runs again after replenishment");
     }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void hardAffinityChangedWhileRunningMovesTheUnitAtItsNextSchedule(String name) {
+        SchedulingPolicy p = SchedulingPolicies.create(name, 2);
+        p.insertUnit(new SchedUnit(5, 1, 0), SchedParams.defaults().withRt(10_000_000, 2_000_000));
+        java.util.BitSet zero = new java.util.BitSet();
+        zero.set(0);
+        java.util.BitSet one = new java.util.BitSet();
+        one.set(1);
+        p.adjust(5, SchedParams.defaults().withRt(10_000_000, 2_000_000).withHardAffinity(zero));
+        p.wake(5, 0);
+        SchedDecision d = new SchedDecision();
+        p.schedule(0, 0, SchedDecision.IDLE, 0, false, d);
+        assertEquals(5, d.unit);
+        p.adjust(5, SchedParams.defaults().withRt(10_000_000, 2_000_000).withHardAffinity(one));
+        p.schedule(0, 100_000, 5, 100_000, true, d);
+        assertEquals(SchedDecision.IDLE, d.unit, "pCPU 0 is no longer allowed");
+        p.schedule(1, 100_000, SchedDecision.IDLE, 0, false, d);
+        assertEquals(5, d.unit, "it runs on pCPU 1 now");
+    }
 }

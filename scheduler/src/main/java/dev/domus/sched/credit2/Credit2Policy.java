@@ -182,7 +182,7 @@ public final class Credit2Policy extends PolicyBase {
         // A queued unit whose runqueue it may no longer use moves now; a running one moves
         // at its next schedule.
         Runqueue rq = rqs[rqOf[slot]];
-        if (!rq.allows(this, slot)) {
+        if (onCpu[slot] < 0 && !rq.allows(this, slot)) {
             boolean queued = rq.heap.remove(slot);
             rq.members.remove(slot);
             int r = leastLoaded(slot);
