@@ -47,6 +47,7 @@ public final class Hypervisor implements AutoCloseable {
         this.timers = new TimerService(bootNanos);
         this.vcpuTimers = new VcpuTimers(timers);
         this.domains = new DomainTable(tokens, memory);
+        domains.clock(timers::now);
         this.asyncRings = new AsyncRings(dispatcher, ASYNC_DRAIN_THREADS);
         Hypercall.registerAll(this);
     }

@@ -270,13 +270,27 @@ public final class Domain implements EventChannels.Notifier {
         return 0;
     }
 
-    /** XEN_DOMCTL_pausedomain: vCPUs stop at their next safepoint. */
+    /** How long {@link #pause} waits for running vCPUs to reach a safepoint. */
+    public static final long PAUSE_SYNC_NANOS = 2_000_000_000L;
+
+    /**
+     * XEN_DOMCTL_pausedomain: vCPUs stop at their next safepoint. Like Xen's
+     * {@code domain_pause} (vcpu_sleep_sync), it returns once no vCPU of the domain runs,
+     * unless called from one of them, or the wait exceeds {@link #PAUSE_SYNC_NANOS} (a vCPU
+     * in uninstrumented code that makes no hypercall: it stops at its next safepoint).
+     */
     public int pause() {
         if (state == DomainState.DYING) {
             return -dev.domus.abi.XenErrno.XEN_ESRCH;
         }
         pauseCount.incrementAndGet();
         reevaluateAll();
+        if (!(Thread.currentThread() instanceof VcpuThread vt && vt.vcpu().domain() == this)) {
+            long deadline = System.nanoTime() + PAUSE_SYNC_NANOS;
+            while (anyRunning() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+        }
         return 0;
     }
 
@@ -491,6 +505,30 @@ public final class Domain implements EventChannels.Notifier {
     /** Raises a VIRQ on vCPU 0 (global VIRQs such as VIRQ_DOM_EXC go to vCPU 0, as on Xen). */
     public void raiseVirq(int virq) {
         events.raiseVirq(virq, 0);
+    }
+
+    /**
+     * Writes the host's system time into this vCPU's {@code vcpu_time_info} in shared_info
+     * (version odd while writing, even after, as Xen does). Called on the vCPU's own thread
+     * whenever it is scheduled in, so a guest reads a time no older than its current slice;
+     * {@code VCPUOP_get_runstate_info}'s {@code state_entry_time} gives the exact time.
+     */
+    void publishTime(int vcpu) {
+        long si = sharedInfoAddress;
+        if (si < 0) {
+            return;
+        }
+        GuestMemory m = physmap.vcpuView(vcpu);
+        long t = si + (long) vcpu * dev.domus.hv.evtchn.SharedInfoLayout.VCPU_INFO_SIZE
+            + dev.domus.hv.evtchn.SharedInfoLayout.VCPU_TIME_OFFSET;
+        try {
+            int version = m.getIntVolatile(t);
+            m.putIntVolatile(t, version + 1);
+            m.putLongVolatile(t + dev.domus.hv.evtchn.SharedInfoLayout.TIME_SYSTEM_TIME_OFFSET, table.systemTime());
+            m.putIntVolatile(t, version + 2);
+        } catch (dev.domus.abi.GuestMemoryFault fault) {
+            // The guest gave its shared_info page away; it gets no time.
+        }
     }
 
     // ---- threads that are not vCPUs (Dom0's own) -----------------------------------------

@@ -26,6 +26,17 @@ public final class DomainTable {
         this.memory = memory;
     }
 
+    private volatile java.util.function.LongSupplier clock = System::nanoTime;
+
+    /** The host's system time source (ns since boot), set by the hypervisor at wiring. */
+    public void clock(java.util.function.LongSupplier systemTime) {
+        this.clock = systemTime;
+    }
+
+    long systemTime() {
+        return clock.getAsLong();
+    }
+
     public PhysmapFactory memory() {
         return memory;
     }

@@ -211,6 +211,7 @@ public final class Vcpu extends RunnableUnit {
         if (killed) {
             throw GuestTermination.killed();
         }
+        domain.publishTime(index);
     }
 
     /** CPU time in nanoseconds, including the current slice. */

@@ -65,6 +65,7 @@ public final class VcpuThread extends Thread implements GuestThread {
             if (!vcpu.tokens().awaitToken(vcpu, vcpu::isKilled) || vcpu.isKilled()) {
                 return;
             }
+            domain.publishTime(vcpu.index());
             if (context.resumed()) {
                 kernel.resume(context);
             } else {
