@@ -171,12 +171,6 @@ public final class Xenstored implements AutoCloseable {
         }
     }
 
-    boolean isClosed(XsConnection c) {
-        synchronized (lock) {
-            return c.closedLocked();
-        }
-    }
-
     int targetOf(int domid) {
         // Called under the lock from request handling.
         IntroducedDomain d = domains.get(domid);

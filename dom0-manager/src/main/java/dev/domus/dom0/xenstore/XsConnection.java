@@ -31,7 +31,7 @@ public final class XsConnection implements Caller {
     // Guarded by the daemon's lock.
     final List<Watch> watches = new ArrayList<>();
     final Map<Integer, XsTransaction> transactions = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     XsConnection(Xenstored daemon, int domid, XsTransport transport) {
         this.daemon = daemon;
@@ -105,7 +105,7 @@ public final class XsConnection implements Caller {
     }
 
     public boolean isClosed() {
-        return daemon.isClosed(this);
+        return closed;
     }
 
     // --- called by the daemon under its lock ---

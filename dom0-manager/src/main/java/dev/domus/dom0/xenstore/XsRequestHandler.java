@@ -17,6 +17,8 @@ import java.util.List;
  */
 final class XsRequestHandler {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(XsRequestHandler.class);
+
     private final Xenstored d;
 
     XsRequestHandler(Xenstored daemon) {
@@ -74,6 +76,11 @@ final class XsRequestHandler {
             };
         } catch (XsError e) {
             c.sendLocked(XsMessages.error(reqId, txId, e.errorName()));
+            return;
+        } catch (RuntimeException e) {
+            // A bug here must not take the daemon (or this client's thread) down: answer EIO.
+            LOG.error("xenstored: {} from domain {} failed", type, c.domid(), e);
+            c.sendLocked(XsMessages.error(reqId, txId, "EIO"));
             return;
         }
         c.sendLocked(XsMessages.message(type, reqId, txId, reply));
