@@ -256,6 +256,19 @@ public final class TestHost implements AutoCloseable {
             }
         }
 
+        /** XEN_DOMCTL_getdomaininfo tot_pages. */
+        public long totPages() {
+            synchronized (TestHost.this) {
+                long d = scratch + 2048;
+                mem.setMemory(d, XenDomctlFlyweight.LENGTH, (byte) 0);
+                mem.putInt(d + XenDomctlFlyweight.CMD_OFFSET, Domctl.XEN_DOMCTL_getdomaininfo);
+                mem.putInt(d + XenDomctlFlyweight.INTERFACE_VERSION_OFFSET, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
+                mem.putShort(d + XenDomctlFlyweight.DOMAIN_OFFSET, (short) domid());
+                check(gate.call(Hypercalls.__HYPERVISOR_domctl, d), "getdomaininfo");
+                return mem.getLong(d + XenDomctlFlyweight.U_OFFSET + DomctlGetDomainInfoFlyweight.TOT_PAGES_OFFSET);
+            }
+        }
+
         public int shutdownReason() {
             int f = flags();
             return f < 0 ? -1 : (f >>> Domctl.XEN_DOMINF_shutdownshift) & Domctl.XEN_DOMINF_shutdownmask;
