@@ -21,7 +21,9 @@ package dev.domus.abi;
  *                                      //         message written there when the call fails
  *     uint64_t error_buf;              // IN  48  Dom0 guest address for the refusal message
  *                                      //         (UTF-8, e.g. the verifier's); 0 = none
- * };                                   // 56 bytes
+ *     uint64_t java_heap;              // IN  56  the domain's Java heap quota in bytes
+ *                                      //         (config key java_heap); 0 = the host default
+ * };                                   // 64 bytes
  * </pre>
  * Privileged (Dom0) only; the domain must not have run yet. The class is loaded, checked to
  * implement {@code GuestKernel} and instantiated now, so a bad kernel fails this call and
@@ -47,7 +49,8 @@ public final class DomusDomctl {
     public static final int FLAGS_OFFSET = 40;
     public static final int ERROR_LEN_OFFSET = 44;
     public static final int ERROR_BUF_OFFSET = 48;
-    public static final int LENGTH = 56;
+    public static final int JAVA_HEAP_OFFSET = 56;
+    public static final int LENGTH = 64;
 
     /** Flag: the domain is a restored or migrated one; vCPUs enter {@code GuestKernel.resume}. */
     public static final int DOMUS_KERNEL_resume = 1;

@@ -246,6 +246,7 @@ public final class Toolstack implements HostControl {
                     .withMaxMemoryKb(cfg.maxmemMib() * 1024)
                     .withClassPath(cfg.kernelJar() == null ? "" : cfg.kernelJar().toString())
                     .withCmdline(cfg.extra())
+                    .withJavaHeapBytes(cfg.javaHeapMib() << 20)
                     .paused(true);
             b = new DomainBuilder(host.dom0()).build(spec);
         } catch (DomainBuildException | IllegalArgumentException e) {

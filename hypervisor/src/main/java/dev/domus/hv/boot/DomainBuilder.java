@@ -221,6 +221,7 @@ public final class DomainBuilder {
         mem.putInt(u + DomusDomctl.CLASSPATH_LEN_OFFSET, path.length);
         mem.putLong(u + DomusDomctl.CLASSPATH_OFFSET, pathAt);
         mem.putInt(u + DomusDomctl.FLAGS_OFFSET, spec.resume() ? DomusDomctl.DOMUS_KERNEL_resume : 0);
+        mem.putLong(u + DomusDomctl.JAVA_HEAP_OFFSET, spec.javaHeapBytes());
         mem.putInt(u + DomusDomctl.ERROR_LEN_OFFSET, ERROR_CAP);
         mem.putLong(u + DomusDomctl.ERROR_BUF_OFFSET, errAt);
         long rc = gate.call(Hypercalls.__HYPERVISOR_domctl, s);

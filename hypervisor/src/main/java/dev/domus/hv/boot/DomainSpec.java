@@ -12,33 +12,40 @@ package dev.domus.hv.boot;
  * @param maxEvtchnPort highest event channel port (0 = the default, 1023)
  * @param startPaused  leave the domain paused after building (the toolstack unpauses it)
  * @param resume       the domain is a restored one: its vCPUs enter {@code GuestKernel.resume}
+ * @param javaHeapBytes the guest's Java heap quota ({@code java_heap}); 0 = the host default
  */
 public record DomainSpec(String kernelClass, String classPath, long memoryKb, long maxMemoryKb, int vcpus,
-                         String cmdline, int maxEvtchnPort, boolean startPaused, boolean resume) {
+                         String cmdline, int maxEvtchnPort, boolean startPaused, boolean resume, long javaHeapBytes) {
 
     /** A running domain with {@code memoryKb} of RAM (also its maximum) and {@code vcpus} vCPUs. */
     public static DomainSpec of(String kernelClass, long memoryKb, int vcpus) {
-        return new DomainSpec(kernelClass, "", memoryKb, memoryKb, vcpus, "", 0, false, false);
+        return new DomainSpec(kernelClass, "", memoryKb, memoryKb, vcpus, "", 0, false, false, 0);
     }
 
     public DomainSpec withClassPath(String path) {
-        return new DomainSpec(kernelClass, path, memoryKb, maxMemoryKb, vcpus, cmdline, maxEvtchnPort, startPaused, resume);
+        return new DomainSpec(kernelClass, path, memoryKb, maxMemoryKb, vcpus, cmdline, maxEvtchnPort, startPaused, resume, javaHeapBytes);
     }
 
     public DomainSpec withMaxMemoryKb(long kb) {
-        return new DomainSpec(kernelClass, classPath, memoryKb, kb, vcpus, cmdline, maxEvtchnPort, startPaused, resume);
+        return new DomainSpec(kernelClass, classPath, memoryKb, kb, vcpus, cmdline, maxEvtchnPort, startPaused, resume, javaHeapBytes);
     }
 
     public DomainSpec withCmdline(String line) {
-        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, line, maxEvtchnPort, startPaused, resume);
+        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, line, maxEvtchnPort, startPaused, resume, javaHeapBytes);
     }
 
     public DomainSpec paused(boolean p) {
-        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, cmdline, maxEvtchnPort, p, resume);
+        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, cmdline, maxEvtchnPort, p, resume, javaHeapBytes);
     }
 
     public DomainSpec withMaxEvtchnPort(int port) {
-        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, cmdline, port, startPaused, resume);
+        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, cmdline, port, startPaused, resume, javaHeapBytes);
+    }
+
+    /** The guest's Java heap quota in bytes (0 = the host default). */
+    public DomainSpec withJavaHeapBytes(long bytes) {
+        return new DomainSpec(kernelClass, classPath, memoryKb, maxMemoryKb, vcpus, cmdline, maxEvtchnPort, startPaused,
+            resume, bytes);
     }
 
     /** @throws IllegalArgumentException naming the bad field */
@@ -52,6 +59,9 @@ public record DomainSpec(String kernelClass, String classPath, long memoryKb, lo
         if (maxMemoryKb < memoryKb || maxMemoryKb % 4 != 0) {
             throw new IllegalArgumentException("maxmem (" + maxMemoryKb + " KiB) must be a multiple of 4 KiB and at least memory ("
                 + memoryKb + " KiB)");
+        }
+        if (javaHeapBytes < 0) {
+            throw new IllegalArgumentException("java_heap must be positive (or 0 for the default), was " + javaHeapBytes);
         }
         if (vcpus < 1 || vcpus > 32) {
             throw new IllegalArgumentException("vcpus must be between 1 and 32, was " + vcpus);

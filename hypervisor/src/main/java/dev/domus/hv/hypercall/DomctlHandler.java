@@ -373,6 +373,16 @@ final class DomctlHandler implements HypercallHandler {
             }
             classPath = b.getStringWithoutLengthUtf8(CallContext.BULK_OFFSET, pathLen);
         }
+        long javaHeap = b.getLong(U + DomusDomctl.JAVA_HEAP_OFFSET, LITTLE_ENDIAN);
+        if (javaHeap < 0) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        if (javaHeap > 0) {
+            int rc = d.setJavaHeap(javaHeap); // the guest loader's quota; before any vCPU runs
+            if (rc < 0) {
+                return rc;
+            }
+        }
         GuestKernel k;
         try {
             k = hv.kernels().load(d.domid(), className, classPath);

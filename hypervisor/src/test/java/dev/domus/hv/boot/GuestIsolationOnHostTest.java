@@ -192,6 +192,15 @@ class GuestIsolationOnHostTest {
     }
 
     @Test
+    void javaHeapOfTheDomainSpecIsTheQuotaTheGuestMeets() throws Exception {
+        BuiltDomain b = new DomainBuilder(host.dom0()).build(
+                DomainSpec.of(Bomb.class.getName(), 1024, 1).withJavaHeapBytes(8L << 20));
+        Domain d = awaitState(b.domid(), DomainState.SHUTDOWN);
+        assertEquals(8L << 20, d.heapQuota().limitBytes());
+        assertTrue(d.crashMessage().contains("quota 8192 KiB"), d.crashMessage());
+    }
+
+    @Test
     void deepRecursionCrashesOnlyItsDomain() throws Exception {
         Domain d = awaitState(build(Recurser.class).domid(), DomainState.SHUTDOWN);
         assertEquals(SchedOp.SHUTDOWN_crash, d.shutdownReason());
