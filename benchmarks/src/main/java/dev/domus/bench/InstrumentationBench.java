@@ -3,6 +3,7 @@ package dev.domus.bench;
 import dev.domus.bench.guest.AllocLoop;
 import dev.domus.bench.guest.BenchKernel;
 import dev.domus.bench.guest.CpuLoop;
+import dev.domus.bench.guest.ScalarAllocLoop;
 import dev.domus.hv.loader.GuestClassLoader;
 import dev.domus.hv.loader.GuestCodeSource;
 import dev.domus.hv.loader.GuestImage;
@@ -72,6 +73,8 @@ public class InstrumentationBench {
     private LongUnaryOperator cpuBare;
     private LongUnaryOperator allocInstrumented;
     private LongUnaryOperator allocBare;
+    private LongUnaryOperator scalarInstrumented;
+    private LongUnaryOperator scalarBare;
 
     @Setup
     public void setUp() throws Exception {
@@ -86,6 +89,8 @@ public class InstrumentationBench {
         cpuBare = load(bare, CpuLoop.class);
         allocInstrumented = load(instrumented, AllocLoop.class);
         allocBare = load(bare, AllocLoop.class);
+        scalarInstrumented = load(instrumented, ScalarAllocLoop.class);
+        scalarBare = load(bare, ScalarAllocLoop.class);
         if (cpuInstrumented.getClass() == CpuLoop.class || cpuInstrumented.getClass() == cpuBare.getClass()) {
             throw new IllegalStateException("guest classes were not loaded by the guest loader");
         }
@@ -123,5 +128,15 @@ public class InstrumentationBench {
     @Benchmark
     public long allocLoopBaseline() throws Exception {
         return run(allocBare);
+    }
+
+    @Benchmark
+    public long scalarAllocLoop() throws Exception {
+        return run(scalarInstrumented);
+    }
+
+    @Benchmark
+    public long scalarAllocLoopBaseline() throws Exception {
+        return run(scalarBare);
     }
 }
