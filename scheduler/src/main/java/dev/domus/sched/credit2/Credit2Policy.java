@@ -52,6 +52,7 @@ public final class Credit2Policy extends PolicyBase {
     public static final int DEFAULT_CPUS_PER_RUNQUEUE = 8;
     /** How often a runqueue looks for imbalance. */
     public static final long BALANCE_INTERVAL = 1_000_000L;
+    private static final long MAX_CHARGE_NS = 60_000_000_000L;
     /** How many queued units a pick inspects for a better soft-affinity match. */
     private static final int SOFT_SCAN = 4;
 
@@ -363,7 +364,8 @@ public final class Credit2Policy extends PolicyBase {
 
     /** Credit burnt by running {@code ran} ns: Xen's t2c. */
     private long burn(int s, long ran) {
-        return ran * maxWeight / weight[s];
+        // A charge beyond a minute is a caller's clock glitch; clamping keeps the product in range.
+        return Math.min(ran, MAX_CHARGE_NS) * maxWeight / weight[s];
     }
 
     /** csched2_runtime: run until the credit falls to the next candidate's, within bounds. */

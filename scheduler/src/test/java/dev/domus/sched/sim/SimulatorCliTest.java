@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The scenario format, the command line and the launcher script. */
@@ -51,10 +53,13 @@ class SimulatorCliTest {
         assertTrue(json.contains("\"name\":\"video#1\""), json);
     }
 
-    @Test
-    void runsAreDeterministicForASeed() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"credit2", "credit", "rtds", "null"})
+    void runsAreDeterministicForASeed(String policy) throws Exception {
         Path f = dir.resolve("io.txt");
-        Files.writeString(f, "pcpus 2\nseed 9\nduration 2s\nunit io io burst=300us sleep=3ms count=5\nunit hog cpu count=3\n");
+        Files.writeString(f, "policy " + policy + "\npcpus 2\nseed 9\nduration 2s\n"
+            + "unit io io burst=300us sleep=3ms count=3 period=10ms budget=2ms\n"
+            + "unit hog cpu count=2 period=10ms budget=2ms\n");
         String a = cli(f.toString(), "--json").out();
         String b = cli(f.toString(), "--json").out();
         assertEquals(a, b);
