@@ -185,7 +185,7 @@ class ConcurrencyTest {
             bv.quiesce();
         }
         stopAll(stop, threads, failure);
-        for (long round = 3000 - 64; round < 1500; round++) {
+        for (long round = 1500 - 64; round < 1500; round++) {
             int bp = (int) (round % 64);
             if (dev.domus.hv.p2m.P2mType.isRam(b.typeOf(bp))) {
                 assertStamp(b, bp, round, got);
