@@ -24,7 +24,8 @@ final class MemPhysmap implements Physmap {
         this.shared = new SharedView(memory);
     }
 
-    DomainMemory domainMemory() {
+    @Override
+    public DomainMemory domainMemory() {
         return memory;
     }
 

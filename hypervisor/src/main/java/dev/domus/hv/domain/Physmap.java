@@ -71,6 +71,14 @@ public interface Physmap {
     default void offline(int vcpu) {
     }
 
+    /**
+     * The memory manager behind this physmap (package {@code mem}), for the grant tables, which
+     * map frames between domains; null for a physmap that has none.
+     */
+    default dev.domus.hv.mem.DomainMemory domainMemory() {
+        return null;
+    }
+
     /** Releases every frame. Afterwards every access faults. */
     void destroy();
 }

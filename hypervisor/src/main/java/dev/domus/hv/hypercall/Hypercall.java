@@ -23,5 +23,6 @@ public final class Hypercall {
         d.register(Hypercalls.__HYPERVISOR_domctl, new DomctlHandler(hv));
         d.register(Hypercalls.__HYPERVISOR_sysctl, new SysctlHandler(hv));
         d.register(Hypercalls.__HYPERVISOR_domus_async_op, hv.asyncRings());
+        d.register(Hypercalls.__HYPERVISOR_grant_table_op, new dev.domus.hv.grant.GrantTableHandler(hv.domains()));
     }
 }

@@ -440,6 +440,7 @@ public final class DomainMemory {
             case p2m_ram_rw:
             case p2m_grant_map_rw:
             case p2m_map_foreign:
+            case P2mType.p2m_xen_shared:
                 return memory.frameAddress(p2m.mfn(pfn)) | 1;
             case p2m_grant_map_ro:
             case p2m_map_foreign_ro:
@@ -592,6 +593,53 @@ public final class DomainMemory {
             length -= n;
         }
         return 0;
+    }
+
+    /**
+     * Atomically compares and sets the aligned 32-bit word at guest-physical {@code gpa} (for
+     * the hypervisor's updates of structures the guest shares with it, such as grant entries'
+     * GTF_reading/GTF_writing flags, which the guest CASes concurrently). Runs the write hooks.
+     *
+     * @return 1 if set, 0 if the word was not {@code expected}, {@code -XEN_EFAULT} if the
+     *         address is misaligned or not writable guest memory
+     */
+    public synchronized int compareAndSetGuestInt(long gpa, int expected, int value) {
+        if (gpa < 0 || (gpa & 3) != 0) {
+            return -XEN_EFAULT;
+        }
+        long a = resolveLocked(gpa >>> PAGE_SHIFT, true);
+        if (a < 0 || (a & 1) == 0) {
+            return -XEN_EFAULT;
+        }
+        return UNSAFE.compareAndSwapInt(null, (a & ~1L) + (gpa & (PAGE_SIZE - 1)), expected, value) ? 1 : 0;
+    }
+
+    /**
+     * Adds a zeroed hypervisor page shared with the guest (a grant-table frame) at the first PFN
+     * above the current guest-physical space, which grows by one page. It is owned by this
+     * domain for accounting (freed with it), is not part of the reservation, and cannot be
+     * released or mapped by other domains.
+     *
+     * @return the PFN, or {@code -XEN_ENOMEM} / {@code -XEN_ESRCH} (dying)
+     */
+    public synchronized long addHypervisorPage() {
+        if (dying) {
+            return -XEN_ESRCH;
+        }
+        long pfn = p2m.maxPfn();
+        if (pfn >= Integer.MAX_VALUE - 9) {
+            return -XEN_ENOMEM;
+        }
+        long mfn = allocFrame(pfn);
+        if (mfn < 0) {
+            return -XEN_ENOMEM;
+        }
+        p2m.grow(pfn + 1);
+        if (dirty != null) {
+            growDirty(pfn + 1);
+        }
+        p2m.set(pfn, mfn, P2mType.p2m_xen_shared);
+        return pfn;
     }
 
     /** The P2M type of {@code pfn} ({@code p2m_invalid} outside the space). */

@@ -37,10 +37,16 @@ public final class P2mType {
     public static final int p2m_map_foreign = 9;
     /** Another domain's frame mapped by a privileged domain, read-only (Domus addition). */
     public static final int p2m_map_foreign_ro = 10;
+    /**
+     * A hypervisor page shared with the guest, read-write (its grant-table frames; Xen's
+     * share_xen_page_with_guest). Not part of the reservation; cannot be released or mapped by
+     * other domains (Domus addition).
+     */
+    public static final int p2m_xen_shared = 11;
 
     private static final String[] NAMES = {
         "invalid", "rw", "logdirty", "shared", "paging_out", "paged_out", "ballooned",
-        "grant_map_rw", "grant_map_ro", "map_foreign", "map_foreign_ro",
+        "grant_map_rw", "grant_map_ro", "map_foreign", "map_foreign_ro", "xen_shared",
     };
 
     /** Short name of a type, for messages. */
@@ -51,7 +57,7 @@ public final class P2mType {
     /** True if the entry holds a frame (it has a valid MFN). */
     public static boolean hasFrame(int type) {
         return type == p2m_ram_rw || type == p2m_ram_logdirty || type == p2m_ram_shared
-                || type == p2m_ram_paging_out || isForeign(type);
+                || type == p2m_ram_paging_out || isForeign(type) || type == p2m_xen_shared;
     }
 
     /** True if the entry maps a frame owned by another domain. */
