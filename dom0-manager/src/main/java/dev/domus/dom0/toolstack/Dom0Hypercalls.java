@@ -210,6 +210,14 @@ public final class Dom0Hypercalls implements AutoCloseable {
         return got;
     }
 
+    /** GNTTABOP_query_size for Dom0 itself: 0, or {@code -XEN_ENOSYS} on a hypervisor without grant tables. */
+    public synchronized long grantQuerySize() {
+        mem.setMemory(scratch, 16, (byte) 0);
+        mem.putShort(scratch, (short) dev.domus.abi.Xen.DOMID_SELF);
+        return gate.call(Hypercalls.__HYPERVISOR_grant_table_op, dev.domus.abi.GrantTableOp.GNTTABOP_query_size,
+                scratch, 1);
+    }
+
     @Override
     public synchronized void close() {
         if (!closed) {

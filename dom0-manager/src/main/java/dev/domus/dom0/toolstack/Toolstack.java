@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 import dev.domus.abi.Domctl;
 import dev.domus.abi.SchedOp;
 import dev.domus.abi.XenErrno;
+import dev.domus.dom0.blk.BlkBack;
 import dev.domus.dom0.config.ConfigException;
+import dev.domus.dom0.config.DiskSpec;
 import dev.domus.dom0.config.DomainConfig;
 import dev.domus.dom0.config.LifecycleAction;
 import dev.domus.dom0.config.Sizes;
@@ -77,6 +79,7 @@ public final class Toolstack implements HostControl {
     private final XsClient xs;
     private final ConsoleLog console = new ConsoleLog();
     private final ConsoleBackend consoles;
+    private final BlkBack blkback;
     private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
     private final Thread watcher;
     private final int schedId;
@@ -132,6 +135,7 @@ public final class Toolstack implements HostControl {
         // their console through the xencons ring; both served through Dom0's gate.
         xenstored.ringAttacher(new XsRingAttacher(host.dom0()));
         this.consoles = new ConsoleBackend(host.dom0(), logs(settings.home()));
+        this.blkback = new BlkBack(host.dom0(), xenstored);
         long id = hc.schedId();
         this.schedId = (int) id;
         xs.write("/local/domain/0/name", "Domain-0");
@@ -149,6 +153,11 @@ public final class Toolstack implements HostControl {
             throw new java.io.UncheckedIOException("cannot create " + dir, e);
         }
         return dir;
+    }
+
+    /** Whether the hypervisor has grant tables (blkback needs them to reach guests' pages). */
+    public boolean grantTablesAvailable() {
+        return hc.grantQuerySize() != -XenErrno.XEN_ENOSYS;
     }
 
     /** The path of this host's xenstored socket (for XENSTORED_PATH). */
@@ -262,12 +271,20 @@ public final class Toolstack implements HostControl {
             introduced = true;
             consoles.attach(domid, b.consolePfn(), b.consolePort());
             consoleAttached = true;
+            for (DiskSpec disk : cfg.disks()) {
+                try {
+                    blkback.attach(domid, disk);
+                } catch (IOException e) {
+                    throw new CommandException("disk " + disk.path() + ": " + e.getMessage());
+                }
+            }
             if (!paused) {
                 check(hc.unpause(domid), "unpause");
                 applySchedParams(domid, cfg);
             }
         } catch (CommandException | RuntimeException e) {
             // Anything at all: undo every step, so a failed create leaves nothing behind.
+            blkback.detach(domid);
             if (consoleAttached) {
                 consoles.detach(domid);
                 consoles.forget(domid);
@@ -338,6 +355,7 @@ public final class Toolstack implements HostControl {
             }
         }
         consoles.detach(domid);
+        blkback.detach(domid);
         long rc = hc.destroy(domid);
         if (rc < 0 && hc.domainInfo(domid) != null) {
             throw new CommandException("cannot destroy " + m.name() + ": " + XenError.name(rc));
@@ -836,6 +854,7 @@ public final class Toolstack implements HostControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        blkback.close();
         consoles.close();
         xs.close();
         try {
