@@ -1,0 +1,97 @@
+package dev.domus.dom0.save;
+
+import static dev.domus.dom0.save.ImageFormat.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Collects up to {@link ImageFormat#MAX_BATCH_PAGES} pages into one PAGE_DATA record body
+ * (count u32, res u32, PFN entries u64 with the type in bits 60-63, then 4096 bytes per
+ * {@link ImageFormat#PAGE_NORMAL} page). Reuses one buffer for every batch.
+ */
+public final class PageBatch {
+
+    private static final int PAGE = 1 << PAGE_SHIFT;
+    private final byte[] data = new byte[MAX_BATCH_PAGES * PAGE];
+    private final long[] entries = new long[MAX_BATCH_PAGES];
+    private final byte[] body = new byte[8 + MAX_BATCH_PAGES * 8 + MAX_BATCH_PAGES * PAGE];
+    private final ByteBuffer bb = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+    private int count;
+    private int withData;
+    private long normal;
+    private long zero;
+    private long absent;
+
+    public boolean full() {
+        return count == MAX_BATCH_PAGES;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** Adds a page whose contents are {@code page[off..off+4096)}; an all-zero page is recorded as zero. */
+    public void page(long pfn, byte[] page, int off) {
+        if (allZero(page, off)) {
+            add(pfn | PAGE_ZERO);
+            zero++;
+            return;
+        }
+        System.arraycopy(page, off, data, withData * PAGE, PAGE);
+        withData++;
+        add(pfn | PAGE_NORMAL);
+        normal++;
+    }
+
+    /** Adds a PFN with no page behind it (ballooned out or never populated). */
+    public void absent(long pfn) {
+        add(pfn | PAGE_ABSENT);
+        absent++;
+    }
+
+    private void add(long entry) {
+        if (full()) {
+            throw new IllegalStateException("batch is full: write it first");
+        }
+        entries[count++] = entry;
+    }
+
+    private static boolean allZero(byte[] p, int off) {
+        for (int i = off; i < off + PAGE; i++) {
+            if (p[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes the batch as one PAGE_DATA record and empties it. */
+    public void writeTo(ImageWriter w) throws IOException {
+        if (count == 0) {
+            return;
+        }
+        bb.clear();
+        bb.putInt(count).putInt(0);
+        for (int i = 0; i < count; i++) {
+            bb.putLong(entries[i]);
+        }
+        bb.put(data, 0, withData * PAGE);
+        w.record(REC_TYPE_PAGE_DATA, body, 0, bb.position());
+        count = 0;
+        withData = 0;
+    }
+
+    public long normalPages() {
+        return normal;
+    }
+
+    public long zeroPages() {
+        return zero;
+    }
+
+    public long absentPages() {
+        return absent;
+    }
+}
