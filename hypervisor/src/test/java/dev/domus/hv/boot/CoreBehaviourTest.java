@@ -161,6 +161,11 @@ class CoreBehaviourTest {
         assertEquals(-XenErrno.XEN_ESRCH, g.call(Hypercalls.__HYPERVISOR_domctl, a), "destroyed once");
     }
 
+    private static long le8(String s) {
+        return java.nio.ByteBuffer.wrap(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
     private static void domctl(GuestMemory m, long a, int cmd, int domid) {
         m.setMemory(a, 144, (byte) 0);
         m.putInt(a, cmd);
@@ -172,5 +177,45 @@ class CoreBehaviourTest {
         m.setMemory(a, 136, (byte) 0);
         m.putInt(a, cmd);
         m.putInt(a + 4, Sysctl.XEN_SYSCTL_INTERFACE_VERSION);
+    }
+
+    @Test
+    void smallerCallsAndACancelledSuspend() throws Exception {
+        BuiltDomain b = new DomainBuilder(host.dom0()).build(DomainSpec.of(MiscGuest.class.getName(), 512, 1)
+            .withMaxMemoryKb(1024));
+        Domain d = awaitShutdown(b.domid());
+        assertEquals(SchedOp.SHUTDOWN_suspend, d.shutdownReason(), String.valueOf(d.crashMessage()));
+        assertEquals(128, out(d, 0), "current_reservation");
+        assertEquals(256, out(d, 1), "maximum_reservation");
+        assertEquals(1, out(d, 2), "decrease_reservation");
+        assertEquals(127, out(d, 3));
+        assertEquals(le8(".0-domus"), out(d, 4), "extraversion");
+        assertEquals(le8("xen-3.0-"), out(d, 5), "capabilities start with xen-3.0-x86_64");
+        assertEquals(4096, out(d, 6));
+        assertEquals(3, out(d, 7), "console read gives back its own 3 bytes");
+        assertEquals(0, out(d, 8), "poll times out with 0");
+        assertEquals(dev.domus.abi.EventChannelOp.EVTCHNSTAT_ipi, out(d, 9));
+        assertEquals(0, out(d, 10), "close");
+        assertEquals(-XenErrno.XEN_EINVAL, out(d, 11), "send on a closed port");
+        assertEquals(-1, out(d, 12), "suspended: the call has not returned yet");
+        // The toolstack cancels the suspend: the guest's SCHEDOP_shutdown returns 1.
+        HypercallGate g = host.dom0().gate();
+        GuestMemory m = host.dom0().memory();
+        long a = host.dom0().pages().allocate(1);
+        domctl(m, a, Domctl.XEN_DOMCTL_resumedomain, b.domid());
+        assertEquals(0, g.call(Hypercalls.__HYPERVISOR_domctl, a));
+        for (int i = 0; d.state() != DomainState.SHUTDOWN || d.shutdownReason() != SchedOp.SHUTDOWN_poweroff; i++) {
+            Thread.onSpinWait();
+            if (i % 1000 == 0) {
+                Thread.yield();
+            }
+        }
+        assertEquals(1, out(d, 12), "suspend cancelled");
+        // remote_shutdown is Dom0's: it shuts a running domain down.
+        BuiltDomain sleeper = new DomainBuilder(host.dom0()).build(DomainSpec.of(TestKernels.Sleeper.class.getName(), 256, 1));
+        m.putShort(a, (short) sleeper.domid());
+        m.putInt(a + 4, SchedOp.SHUTDOWN_reboot);
+        assertEquals(0, g.call(Hypercalls.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_remote_shutdown, a));
+        assertEquals(SchedOp.SHUTDOWN_reboot, awaitShutdown(sleeper.domid()).shutdownReason());
     }
 }
