@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
@@ -75,7 +76,7 @@ public final class GuestVerifier {
                 || c.name.startsWith("javax/") || c.name.startsWith("jdk/") || c.name.startsWith("sun/")) {
             problems.add(where + ": the name is reserved for the host");
         }
-        if (c.superName != null && checkType(where + ", superclass", c.superName)) {
+        if (c.superName != null && checkType(() -> where + ", superclass", c.superName)) {
             GuestAllowList.Rule r = GuestAllowList.jdkRule(c.superName);
             if (r != null && r.onlyListed()) {
                 problems.add(where + ", superclass: " + c.superName.replace('/', '.')
@@ -83,10 +84,10 @@ public final class GuestVerifier {
             }
         }
         for (String i : c.interfaces) {
-            checkType(where + ", interface", i);
+            checkType(() -> where + ", interface", i);
         }
         for (FieldNode f : c.fields) {
-            checkDescriptor(where + ", field " + f.name, Type.getType(f.desc));
+            checkDescriptor(() -> where + ", field " + f.name, Type.getType(f.desc));
         }
         for (MethodNode m : c.methods) {
             checkMethod(c, m, where + ", method " + m.name + m.desc);
@@ -94,7 +95,7 @@ public final class GuestVerifier {
     }
 
     private void checkMethod(ClassNode c, MethodNode m, String where) {
-        checkDescriptor(where, Type.getMethodType(m.desc));
+        checkDescriptor(() -> where, Type.getMethodType(m.desc));
         if ((m.access & Opcodes.ACC_NATIVE) != 0) {
             problems.add(where + ": native methods are not available to guests");
         }
@@ -107,7 +108,7 @@ public final class GuestVerifier {
         }
         for (TryCatchBlockNode t : m.tryCatchBlocks) {
             if (t.type != null) {
-                checkType(where + ", catch", t.type);
+                checkType(() -> where + ", catch", t.type);
             }
         }
         boolean constructor = m.name.equals("<init>");
@@ -117,39 +118,40 @@ public final class GuestVerifier {
                 line = ln.line;
                 continue;
             }
-            String at = where + (line >= 0 ? ", line " + line : "") + ", instruction ";
+            int ln = line;
+            Supplier<String> at = () -> where + (ln >= 0 ? ", line " + ln : "") + ", instruction ";
             switch (insn.getType()) {
                 case AbstractInsnNode.METHOD_INSN -> {
                     MethodInsnNode mi = (MethodInsnNode) insn;
-                    checkMember(at + opcode(mi.getOpcode()) + " " + mi.owner + "." + mi.name + mi.desc,
+                    checkMember(() -> at.get() + opcode(mi.getOpcode()) + " " + mi.owner + "." + mi.name + mi.desc,
                             mi.owner, mi.name, mi.desc, true);
                 }
                 case AbstractInsnNode.FIELD_INSN -> {
                     FieldInsnNode fi = (FieldInsnNode) insn;
-                    checkMember(at + opcode(fi.getOpcode()) + " " + fi.owner + "." + fi.name + ":" + fi.desc,
+                    checkMember(() -> at.get() + opcode(fi.getOpcode()) + " " + fi.owner + "." + fi.name + ":" + fi.desc,
                             fi.owner, fi.name, fi.desc, false);
                 }
                 case AbstractInsnNode.TYPE_INSN -> {
                     TypeInsnNode ti = (TypeInsnNode) insn;
-                    checkType(at + opcode(ti.getOpcode()) + " " + ti.desc, ti.desc);
+                    checkType(() -> at.get() + opcode(ti.getOpcode()) + " " + ti.desc, ti.desc);
                 }
                 case AbstractInsnNode.MULTIANEWARRAY_INSN -> {
                     MultiANewArrayInsnNode mn = (MultiANewArrayInsnNode) insn;
-                    checkDescriptor(at + "MULTIANEWARRAY " + mn.desc, Type.getType(mn.desc));
+                    checkDescriptor(() -> at.get() + "MULTIANEWARRAY " + mn.desc, Type.getType(mn.desc));
                 }
-                case AbstractInsnNode.LDC_INSN -> checkConstant(at + "LDC", ((LdcInsnNode) insn).cst);
+                case AbstractInsnNode.LDC_INSN -> checkConstant(() -> at.get() + "LDC", ((LdcInsnNode) insn).cst);
                 case AbstractInsnNode.INVOKE_DYNAMIC_INSN -> checkIndy(c, at, (InvokeDynamicInsnNode) insn);
                 case AbstractInsnNode.INSN -> {
                     int op = insn.getOpcode();
                     if (op == Opcodes.MONITORENTER || op == Opcodes.MONITOREXIT) {
-                        problems.add(at + opcode(op) + ": synchronized blocks are not available to guests "
+                        problems.add(at.get() + opcode(op) + ": synchronized blocks are not available to guests "
                                 + "(a vCPU blocked on a monitor would hold its pCPU; use a spin lock in guest memory)");
                     }
                 }
                 case AbstractInsnNode.VAR_INSN -> {
                     VarInsnNode vi = (VarInsnNode) insn;
                     if (constructor && vi.var == 0 && vi.getOpcode() == Opcodes.ASTORE) {
-                        problems.add(at + "ASTORE 0: a constructor may not overwrite 'this'");
+                        problems.add(at.get() + "ASTORE 0: a constructor may not overwrite 'this'");
                     }
                 }
                 default -> {
@@ -158,12 +160,12 @@ public final class GuestVerifier {
         }
     }
 
-    private void checkIndy(ClassNode c, String at, InvokeDynamicInsnNode indy) {
+    private void checkIndy(ClassNode c, Supplier<String> at, InvokeDynamicInsnNode indy) {
         Handle bsm = indy.bsm;
         String id = bsm.getOwner() + "." + bsm.getName() + bsm.getDesc();
-        String here = at + "INVOKEDYNAMIC " + indy.name + indy.desc + " via " + bsm.getOwner() + "." + bsm.getName();
+        Supplier<String> here = () -> at.get() + "INVOKEDYNAMIC " + indy.name + indy.desc + " via " + bsm.getOwner() + "." + bsm.getName();
         if (bsm.getTag() != Opcodes.H_INVOKESTATIC || !GuestAllowList.BOOTSTRAPS.contains(id)) {
-            problems.add(here + ": only lambdas (LambdaMetafactory.metafactory), string concatenation "
+            problems.add(here.get() + ": only lambdas (LambdaMetafactory.metafactory), string concatenation "
                     + "(StringConcatFactory.makeConcatWithConstants) and records (ObjectMethods.bootstrap) "
                     + "may use invokedynamic");
             return;
@@ -173,37 +175,37 @@ public final class GuestVerifier {
         for (Object arg : indy.bsmArgs) {
             if (arg instanceof Handle h) {
                 if (record && (h.getTag() != Opcodes.H_GETFIELD || !h.getOwner().equals(c.name))) {
-                    problems.add(here + ": a record bootstrap may only name the record's own fields");
+                    problems.add(here.get() + ": a record bootstrap may only name the record's own fields");
                 } else {
                     checkHandle(here, h);
                 }
             } else if (arg instanceof Type t) {
                 checkDescriptor(here, t);
             } else if (arg instanceof ConstantDynamic) {
-                problems.add(here + ": dynamic constants are not available to guests");
+                problems.add(here.get() + ": dynamic constants are not available to guests");
             }
         }
     }
 
-    private void checkHandle(String at, Handle h) {
+    private void checkHandle(Supplier<String> at, Handle h) {
         boolean method = h.getTag() >= Opcodes.H_INVOKEVIRTUAL;
-        checkMember(at + ", method reference " + h.getOwner() + "." + h.getName() + h.getDesc(),
+        checkMember(() -> at.get() + ", method reference " + h.getOwner() + "." + h.getName() + h.getDesc(),
                 h.getOwner(), h.getName(), h.getDesc(), method);
     }
 
-    private void checkConstant(String at, Object cst) {
+    private void checkConstant(Supplier<String> at, Object cst) {
         if (cst instanceof Type t) {
-            checkDescriptor(at + " " + t.getDescriptor(), t);
+            checkDescriptor(() -> at.get() + " " + t.getDescriptor(), t);
         } else if (cst instanceof Handle h) {
-            problems.add(at + " method handle " + h.getOwner() + "." + h.getName() + h.getDesc()
+            problems.add(at.get() + " method handle " + h.getOwner() + "." + h.getName() + h.getDesc()
                     + ": method handles are not available to guests");
         } else if (cst instanceof ConstantDynamic d) {
-            problems.add(at + " dynamic constant " + d.getName() + ": dynamic constants are not available to guests");
+            problems.add(at.get() + " dynamic constant " + d.getName() + ": dynamic constants are not available to guests");
         }
     }
 
     /** Checks a field or method reference: its owner, its rule, and its descriptor's types. */
-    private void checkMember(String at, String owner, String name, String desc, boolean method) {
+    private void checkMember(Supplier<String> at, String owner, String name, String desc, boolean method) {
         if (owner.startsWith("[")) {
             checkDescriptor(at, Type.getType(owner));
             checkHostRules(at, "java/lang/Object", name, desc);
@@ -249,16 +251,16 @@ public final class GuestVerifier {
     }
 
     /** Applies the allow-list rule of host class {@code owner} and the deny rules of its ancestors. */
-    private void checkHostRules(String at, String owner, String name, String desc) {
+    private void checkHostRules(Supplier<String> at, String owner, String name, String desc) {
         GuestAllowList.Rule rule = GuestAllowList.jdkRule(owner);
         if (rule != null && !rule.permits(name, desc)) {
-            problems.add(at + ": " + memberReason(owner, name));
+            problems.add(at.get() + ": " + memberReason(owner, name));
             return;
         }
         for (String a : hostAncestors(owner)) {
             GuestAllowList.Rule r = GuestAllowList.jdkRule(a);
             if (r != null && !r.onlyListed() && !r.permits(name, desc)) {
-                problems.add(at + ": " + memberReason(a, name));
+                problems.add(at.get() + ": " + memberReason(a, name));
                 return;
             }
         }
@@ -277,7 +279,7 @@ public final class GuestVerifier {
     }
 
     /** Checks every class a type (field, array or method type) names. */
-    private void checkDescriptor(String at, Type t) {
+    private void checkDescriptor(Supplier<String> at, Type t) {
         switch (t.getSort()) {
             case Type.METHOD -> {
                 for (Type a : t.getArgumentTypes()) {
@@ -293,7 +295,7 @@ public final class GuestVerifier {
     }
 
     /** True when {@code internalName} (a class or an array descriptor) may be named. */
-    private boolean checkType(String at, String internalName) {
+    private boolean checkType(Supplier<String> at, String internalName) {
         if (internalName.startsWith("[")) {
             Type e = Type.getType(internalName).getElementType();
             return e.getSort() != Type.OBJECT || checkType(at, e.getInternalName());
@@ -301,7 +303,7 @@ public final class GuestVerifier {
         if (guest.containsKey(internalName) || GuestAllowList.isAllowedHostClass(internalName)) {
             return true;
         }
-        problems.add(at + ": " + internalName.replace('/', '.') + " is refused: "
+        problems.add(at.get() + ": " + internalName.replace('/', '.') + " is refused: "
                 + GuestAllowList.whyRefused(internalName));
         return false;
     }

@@ -6,7 +6,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The hypervisor's kernel loader: every kernel is verified (with the SDK copy it will run
@@ -25,13 +29,19 @@ import java.util.List;
  */
 public final class VerifyingKernelLoader implements KernelLoader {
 
+    /** Prepared images kept for reuse: more are dropped all at once (kernels are few). */
+    static final int CACHE_LIMIT = 64;
+
     private final ClassLoader host = VerifyingKernelLoader.class.getClassLoader();
+    private final Map<String, Cached> images = new ConcurrentHashMap<>();
+
+    private record Cached(String fingerprint, GuestImage image) {
+    }
 
     @Override
     public GuestKernel load(int domid, String className, String classPath) throws KernelLoadException {
         try {
-            GuestImage image = GuestImage.prepare(sources(className, classPath), GuestCodeSource.locateSdk(),
-                    GuestImage.Mode.INSTRUMENTED);
+            GuestImage image = image(className, classPath == null ? "" : classPath);
             LoadedGuest guest = GuestLoader.load(image, className, "d" + domid, GuestLoader.DEFAULT_JAVA_HEAP);
             return new DeferredKernel(guest);
         } catch (GuestVerificationException e) {
@@ -39,6 +49,55 @@ public final class VerifyingKernelLoader implements KernelLoader {
         } catch (IOException e) {
             throw new KernelLoadException("cannot read kernel " + className + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The verified, instrumented image for a kernel, reused while its class path is unchanged
+     * (same files, sizes and modification times; a kernel on the host's class path cannot
+     * change under a running host). Images hold no guest state, so domains may share one.
+     */
+    private GuestImage image(String className, String classPath) throws IOException, GuestVerificationException {
+        String key = className + "\u0000" + classPath;
+        String fingerprint = fingerprint(classPath);
+        Cached c = images.get(key);
+        if (c != null && c.fingerprint().equals(fingerprint)) {
+            return c.image();
+        }
+        GuestImage image = prepare(className, classPath);
+        if (images.size() >= CACHE_LIMIT) {
+            images.clear();
+        }
+        images.put(key, new Cached(fingerprint, image));
+        return image;
+    }
+
+    private static String fingerprint(String classPath) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(entry);
+            if (Files.isDirectory(p)) {
+                long count = 0;
+                long sum = 0;
+                try (Stream<Path> files = Files.walk(p)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        if (Files.isRegularFile(f)) {
+                            count++;
+                            sum = sum * 31 + Files.getLastModifiedTime(f).toMillis() + Files.size(f) + f.hashCode();
+                        }
+                    }
+                }
+                sb.append(entry).append(':').append(count).append(':').append(sum).append(';');
+            } else if (Files.exists(p)) {
+                sb.append(entry).append(':').append(Files.size(p)).append(':')
+                        .append(Files.getLastModifiedTime(p).toMillis()).append(';');
+            } else {
+                sb.append(entry).append(":missing;");
+            }
+        }
+        return sb.toString();
     }
 
     private List<GuestCodeSource> sources(String className, String classPath) throws IOException {

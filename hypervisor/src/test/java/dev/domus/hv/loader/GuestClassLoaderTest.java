@@ -101,6 +101,27 @@ class GuestClassLoaderTest {
     }
 
     @Test
+    void kernelLoaderReusesItsVerifiedImageButEveryDomainGetsItsOwnClasses() throws Exception {
+        Path dir = TestGuests.kernelDir(tmp, RunningGuests.StaticCounter.class);
+        VerifyingKernelLoader kernels = new VerifyingKernelLoader();
+        GuestKernel a = kernels.load(1, RunningGuests.StaticCounter.class.getName(), dir.toString());
+        GuestKernel b = kernels.load(2, RunningGuests.StaticCounter.class.getName(), dir.toString());
+        LoadedGuest ga = ((DeferredKernel) a).guest();
+        LoadedGuest gb = ((DeferredKernel) b).guest();
+        assertNotEquals(ga.kernelClass(), gb.kernelClass());
+        assertEquals(1, run(ga, 0));
+        assertEquals(1, run(gb, 0));
+        // A kernel the verifier refuses is refused with its message, cached image or not.
+        Path hostile = TestGuests.kernelDir(tmp, dev.domus.hv.loader.guests.HostileGuests.SystemExit.class);
+        String name = dev.domus.hv.loader.guests.HostileGuests.SystemExit.class.getName();
+        for (int i = 0; i < 2; i++) {
+            var e = assertThrows(dev.domus.hv.domain.KernelLoader.KernelLoadException.class,
+                    () -> kernels.load(3, name, hostile.toString()));
+            assertTrue(e.getMessage().contains("java.lang.System.exit"), e::getMessage);
+        }
+    }
+
+    @Test
     void bareImageKeepsTheVerifiedBytecodeForBenchmarks() throws Exception {
         Path dir = TestGuests.kernelDir(tmp, RunningGuests.Spin.class);
         String name = RunningGuests.Spin.class.getName().replace('.', '/');
