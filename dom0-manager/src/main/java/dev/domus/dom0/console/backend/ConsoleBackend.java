@@ -79,10 +79,13 @@ public final class ConsoleBackend implements AutoCloseable {
         }
         ConsoleRing ring = new ConsoleRing(dom0.memory(), page, calls, local, out);
         BackendThread thread = new BackendThread("console-" + domid, calls, local, ring::onEvent, () -> {
-            calls.closePort(local);
-            calls.unmapForeign(page);
-            calls.close();
-            out.close();
+            try {
+                calls.closePort(local);
+                calls.unmapForeign(page);
+            } finally {
+                calls.close();
+                out.close();
+            }
         });
         attached.put(domid, new Attached(thread, ring));
         outputs.put(domid, out);

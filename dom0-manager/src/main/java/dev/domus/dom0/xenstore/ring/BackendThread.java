@@ -57,13 +57,28 @@ public final class BackendThread implements AutoCloseable {
                     break; // the host is going away
                 }
             }
+        } catch (dev.domus.abi.GuestMemoryFault e) {
+            // The guest's page or Dom0 itself went away (destroyed domain, host shutdown).
+            LOG.debug("{} stopped: {}", thread.getName(), e.toString());
         } catch (RuntimeException e) {
-            // A hostile or vanished guest (a fault on its page, a closed port) ends only this ring.
+            // Anything else ends only this ring, and is worth a line in the log.
             LOG.warn("{} stopped: {}", thread.getName(), e.toString());
         } finally {
-            calls.closePort(wakeSender);
-            calls.closePort(wakePort);
+            try {
+                calls.closePort(wakeSender);
+                calls.closePort(wakePort);
+            } finally {
+                cleanUp();
+            }
+        }
+    }
+
+    private void cleanUp() {
+        try {
             onExit.run();
+        } catch (RuntimeException e) {
+            // The host may already be going down (Dom0's gate refuses); nothing is left to free then.
+            LOG.debug("{} cleanup: {}", thread.getName(), e.toString());
         }
     }
 

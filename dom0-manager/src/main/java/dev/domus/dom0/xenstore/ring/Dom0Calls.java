@@ -2,11 +2,13 @@ package dev.domus.dom0.xenstore.ring;
 
 import dev.domus.abi.EventChannelOp;
 import dev.domus.abi.GuestMemory;
+import dev.domus.abi.GuestMemoryFault;
 import dev.domus.abi.HypercallGate;
 import dev.domus.abi.Hypercalls;
 import dev.domus.abi.MemoryOp;
 import dev.domus.abi.SchedOp;
 import dev.domus.abi.Xen;
+import dev.domus.abi.XenErrno;
 import dev.domus.abi.flyweight.EvtchnAllocUnboundFlyweight;
 import dev.domus.abi.flyweight.EvtchnBindInterdomainFlyweight;
 import dev.domus.abi.flyweight.EvtchnCloseFlyweight;
@@ -89,12 +91,19 @@ public final class Dom0Calls implements AutoCloseable {
     /** Undoes {@link #mapForeign}: the slot is removed from Dom0's physmap and freed. */
     public synchronized void unmapForeign(long address) {
         long slot = address >>> Xen.PAGE_SHIFT;
+        try {
+            removeFromPhysmap(slot);
+        } finally {
+            dom0.pages().freeSlots(slot, 1);
+        }
+    }
+
+    private void removeFromPhysmap(long slot) {
         long r = scratch + ARG;
         mem.setMemory(r, 16, (byte) 0);
         mem.putShort(r + REMOVE_DOMID, (short) Xen.DOMID_SELF);
         mem.putLong(r + REMOVE_GPFN, slot);
         long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_remove_from_physmap, r);
-        dom0.pages().freeSlots(slot, 1);
         if (rc < 0) {
             throw new Dom0CallException("unmapping Dom0 frame " + slot, rc);
         }
@@ -128,16 +137,24 @@ public final class Dom0Calls implements AutoCloseable {
 
     /** {@code EVTCHNOP_send}: notifies the other end of {@code port}. Returns the hypercall's result. */
     public synchronized long send(int port) {
-        long a = scratch + ARG;
-        mem.putInt(a + EvtchnSendFlyweight.PORT_OFFSET, port);
-        return gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_send, a);
+        try {
+            long a = scratch + ARG;
+            mem.putInt(a + EvtchnSendFlyweight.PORT_OFFSET, port);
+            return gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_send, a);
+        } catch (GuestMemoryFault e) {
+            return -XenErrno.XEN_ESRCH; // Dom0 itself is going down with its host
+        }
     }
 
     /** {@code EVTCHNOP_close}; errors are ignored (the port is being given up either way). */
     public synchronized void closePort(int port) {
-        long a = scratch + ARG;
-        mem.putInt(a + EvtchnCloseFlyweight.PORT_OFFSET, port);
-        gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_close, a);
+        try {
+            long a = scratch + ARG;
+            mem.putInt(a + EvtchnCloseFlyweight.PORT_OFFSET, port);
+            gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_close, a);
+        } catch (GuestMemoryFault e) {
+            // Dom0 is going down with its host: its ports go with it.
+        }
     }
 
     /**

@@ -51,10 +51,13 @@ public final class XsRingAttacher implements DomainRingAttacher {
         BackendThread[] thread = new BackendThread[1];
         XsConnection conn = daemon.connect(domid, transport);
         Runnable cleanup = () -> {
-            conn.close();
-            calls.closePort(local);
-            calls.unmapForeign(page);
-            calls.close();
+            try {
+                conn.close();
+                calls.closePort(local);
+                calls.unmapForeign(page);
+            } finally {
+                calls.close();
+            }
         };
         thread[0] = new BackendThread("xenstored-ring-" + domid, calls, local, transport::onEvent, cleanup);
         // A connection the daemon drops (protocol violation, release) stops its thread too.

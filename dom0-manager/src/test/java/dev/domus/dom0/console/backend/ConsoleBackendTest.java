@@ -49,7 +49,8 @@ class ConsoleBackendTest {
             expected.append(String.format("line %04d of the boot text%n", i));
         }
         expected.append("ready\n");
-        assertEquals(expected.toString(), boot);
+        assertEquals(expected.toString(), boot, () -> "console ended with: "
+                + boot.substring(Math.max(0, boot.length() - 200)) + "; " + h.diagnostics());
         assertTrue(boot.length() > 4 * 2048);
 
         assertEquals(6, h.consoles.write(d.domid(), "hello\n".getBytes(StandardCharsets.US_ASCII)));

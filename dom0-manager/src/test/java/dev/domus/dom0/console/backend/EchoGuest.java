@@ -1,5 +1,6 @@
 package dev.domus.dom0.console.backend;
 
+import dev.domus.abi.flyweight.StartInfoFlyweight;
 import dev.domus.sdk.Domu;
 import dev.domus.sdk.DomusKernel;
 
@@ -15,6 +16,7 @@ public final class EchoGuest extends DomusKernel {
             domu.printf("line %04d of the boot text%n", i);
         }
         domu.printf("ready%n");
+        int port = domu.memory().getInt(domu.vcpu().startInfoAddress() + StartInfoFlyweight.CONSOLE_DOMU_EVTCHN_OFFSET);
         byte[] buf = new byte[256];
         StringBuilder line = new StringBuilder();
         while (true) {
@@ -34,7 +36,8 @@ public final class EchoGuest extends DomusKernel {
                 }
             }
             if (n == 0) {
-                domu.sleep(1_000_000L); // a guest's own pace; nothing in the test waits on it
+                // Input comes with an event on the console channel (the backend notifies).
+                domu.events().waitFor(port, domu.now() + 100_000_000L);
             }
         }
     }

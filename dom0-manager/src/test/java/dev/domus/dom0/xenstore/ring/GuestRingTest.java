@@ -141,6 +141,19 @@ class GuestRingTest {
     }
 
     @Test
+    void hostGoingDownFirstStillLetsTheBackendsStop() throws Exception {
+        BuiltDomain d = boot(RingTestGuest.class, "doomed", "data/denied");
+        awaitWatch("/local/domain/" + d.domid() + "/data/denied");
+        h.host.close();
+        // Their threads were parked in SCHEDOP_poll on a host that is now gone: both must still end.
+        consoles.close();
+        xenstored.close();
+        assertEquals(0, xenstored.connectionCount());
+        assertFalse(consoles.isAttached(d.domid()));
+        assertTrue(consoles.output(d.domid()).isClosed());
+    }
+
+    @Test
     void introducingAFrameTheGuestDoesNotHaveIsRefusedAndIntroducesNothing() throws Exception {
         BuiltDomain d = new DomainBuilder(dom0).build(DomainSpec.of(RingTestGuest.class.getName(), 2048, 1).paused(true));
         XsError e = assertThrows(XsError.class, () -> tools.introduce(d.domid(), 1L << 40, d.storePort()));
