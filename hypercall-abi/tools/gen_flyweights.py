@@ -34,7 +34,7 @@ struct domus_async_response { uint64_t id; int64_t result; uint8_t pad[48]; };
 /* The Domus extension XEN_DOMCTL_domus_kernel (see dev.domus.abi.DomusDomctl). */
 struct xen_domctl_domus_kernel { uint64_t start_info_gpfn; uint64_t shared_info_gpfn; uint64_t kernel_class;
     uint32_t kernel_class_len; uint32_t classpath_len; uint64_t classpath; uint32_t flags; uint32_t error_len;
-    uint64_t error_buf; };
+    uint64_t error_buf; uint64_t java_heap; };
 """
 
 SCALARS = {  # kind -> (java type, bytes, getter, setter, mask)
@@ -323,7 +323,8 @@ STRUCTS = [
        F("kernel_class_len", "u32", "IN"), F("classpath_len", "u32", "IN", "0 = the host's"),
        F("classpath", "u64", "IN", "Dom0 guest address of the class path (UTF-8)"),
        F("flags", "u32", "IN", "DOMUS_KERNEL_*"), F("error_len", "u32", "IN/OUT"),
-       F("error_buf", "u64", "IN", "Dom0 guest address for the refusal message, 0 = none")]),
+       F("error_buf", "u64", "IN", "Dom0 guest address for the refusal message, 0 = none"),
+       F("java_heap", "u64", "IN", "the domain's Java heap quota in bytes, 0 = the default")]),
     S("domus_async_request", "DomusAsyncRequestFlyweight", "struct domus_async_request", None,
       "A request slot of the Domus async hypercall ring (see {@link dev.domus.abi.DomusAsync}).",
       [F("id", "u64", "IN", "the guest's tag, echoed in the response"), F("op", "u32", "IN", "hypercall number"),

@@ -21,6 +21,7 @@ import org.agrona.MutableDirectBuffer;
  * <li>{@code flags} at 40, uint32_t, IN: DOMUS_KERNEL_*</li>
  * <li>{@code error_len} at 44, uint32_t, IN/OUT</li>
  * <li>{@code error_buf} at 48, uint64_t, IN: Dom0 guest address for the refusal message, 0 = none</li>
+ * <li>{@code java_heap} at 56, uint64_t, IN: the domain's Java heap quota in bytes, 0 = the default</li>
  * </ul>
  *
  * <p>Offsets and sizes are gcc's {@code offsetof}/{@code sizeof} against the installed headers
@@ -30,7 +31,7 @@ import org.agrona.MutableDirectBuffer;
 public final class DomctlDomusKernelFlyweight {
 
     /** {@code sizeof(struct xen_domctl_domus_kernel)}. */
-    public static final int LENGTH = 56;
+    public static final int LENGTH = 64;
     /** Offset of {@code start_info_gpfn}. */
     public static final int START_INFO_GPFN_OFFSET = 0;
     /** Offset of {@code shared_info_gpfn}. */
@@ -49,6 +50,8 @@ public final class DomctlDomusKernelFlyweight {
     public static final int ERROR_LEN_OFFSET = 44;
     /** Offset of {@code error_buf}. */
     public static final int ERROR_BUF_OFFSET = 48;
+    /** Offset of {@code java_heap}. */
+    public static final int JAVA_HEAP_OFFSET = 56;
 
     /** This struct's layout, as the ABI dump prints it. */
     public static final StructLayout LAYOUT = StructLayout.builder("xen_domctl_domus_kernel", LENGTH)
@@ -61,6 +64,7 @@ public final class DomctlDomusKernelFlyweight {
             .field("flags", FLAGS_OFFSET, Integer.BYTES)
             .field("error_len", ERROR_LEN_OFFSET, Integer.BYTES)
             .field("error_buf", ERROR_BUF_OFFSET, Long.BYTES)
+            .field("java_heap", JAVA_HEAP_OFFSET, Long.BYTES)
             .build();
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -175,6 +179,16 @@ public final class DomctlDomusKernelFlyweight {
         return this;
     }
 
+    /** {@code java_heap} (IN): the domain's Java heap quota in bytes, 0 = the default. */
+    public long javaHeap() {
+        return buffer.getLong(offset + JAVA_HEAP_OFFSET, LE);
+    }
+
+    public DomctlDomusKernelFlyweight javaHeap(long value) {
+        buffer.putLong(offset + JAVA_HEAP_OFFSET, value, LE);
+        return this;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("xen_domctl_domus_kernel{");
@@ -187,6 +201,7 @@ public final class DomctlDomusKernelFlyweight {
         sb.append(", flags=").append(flags());
         sb.append(", error_len=").append(errorLen());
         sb.append(", error_buf=").append(errorBuf());
+        sb.append(", java_heap=").append(javaHeap());
         return sb.append("}").toString();
     }
 }
