@@ -116,7 +116,18 @@ public final class Hypervisor implements AutoCloseable {
     /** Destroys every domain (Dom0 last) and stops the hypervisor's threads. */
     @Override
     public void close() {
-        for (Domain d : domains.list()) {
+        shutdown();
+    }
+
+    /**
+     * Destroys every domain (Dom0 last) and stops the hypervisor's threads.
+     *
+     * @return true if every vCPU thread ended; false if one is still inside guest code that
+     *         reached no safepoint in time (machine memory must then not be freed under it)
+     */
+    public boolean shutdown() {
+        java.util.List<Domain> all = domains.list();
+        for (Domain d : all) {
             if (d.domid() != 0) {
                 d.destroy(DESTROY_JOIN_MILLIS);
             }
@@ -125,9 +136,14 @@ public final class Hypervisor implements AutoCloseable {
         if (dom0 != null) {
             dom0.destroy(DESTROY_JOIN_MILLIS);
         }
+        boolean ended = true;
+        for (Domain d : all) {
+            ended &= d.threadsEnded();
+        }
         asyncRings.close();
         timers.close();
         tokens.close();
+        return ended;
     }
 
 }

@@ -146,8 +146,10 @@ public final class Host implements AutoCloseable {
             return;
         }
         closed = true;
-        hypervisor.close();
-        machine.close();
+        if (hypervisor.shutdown()) {
+            machine.close();
+        }
+        // else: a vCPU thread is still in guest code; leaking the region beats a crash.
     }
 
     /** Writes Xen's x86_64 {@code start_info} (1168 bytes; offsets checked with gcc against xen.h). */

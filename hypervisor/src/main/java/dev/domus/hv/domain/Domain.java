@@ -415,6 +415,7 @@ public final class Domain implements EventChannels.Notifier {
         physmap.destroy();
         table.remove(this);
         signalForeignWaiters();
+        table.domainException(this); // Xen raises VIRQ_DOM_EXC on destruction too
         return 0;
     }
 

@@ -100,4 +100,21 @@ class HostBootTest {
             () -> Host.start(HostConfig.defaults().withMemory(64L << 20).withDom0Memory(8L << 20).withScheduler("fifo")));
         assertTrue(e.getMessage().contains("unknown scheduler 'fifo'"), e.getMessage());
     }
+
+    @Test
+    void closeDestroysRunningDomainsAndEndsEveryVcpuThread() throws Exception {
+        DomainBuilder builder = new DomainBuilder(host.dom0());
+        BuiltDomain burner = builder.build(DomainSpec.of(Burner.class.getName(), 256, 2));
+        BuiltDomain sleeper = builder.build(DomainSpec.of(TestKernels.Sleeper.class.getName(), 256, 1));
+        Domain b = host.hypervisor().domains().get(burner.domid());
+        Domain s = host.hypervisor().domains().get(sleeper.domid());
+        while (b.physmap().memory().getLongVolatile(Burner.COUNTER) == 0) {
+            Thread.yield();
+        }
+        host.close();
+        assertTrue(host.isClosed());
+        assertTrue(b.threadsEnded(), "the burner's vCPU threads ended");
+        assertTrue(s.threadsEnded(), "the sleeper's vCPU thread ended");
+        assertTrue(host.hypervisor().domains().list().isEmpty(), "no domain outlives the host");
+    }
 }
