@@ -6,6 +6,8 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.domus.dom0.config.Sizes;
 import dev.domus.dom0.control.wire.DomusHome;
+import dev.domus.dom0.metrics.HostSampler;
+import dev.domus.dom0.metrics.MetricsServer;
 import dev.domus.dom0.toolstack.Toolstack;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,6 +39,10 @@ public final class Domusd implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Accept incoming migrations here")
     String listen;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics")
+    String metrics;
+
     /** Set by tests and by the launcher: which host to start. */
     static DomusDaemon.HostFactory factory = null;
 
@@ -44,16 +50,41 @@ public final class Domusd implements Callable<Integer> {
     public Integer call() throws Exception {
         DaemonSettings settings = settings();
         DomusDaemon.HostFactory f = factory != null ? factory : Toolstack.factory();
-        DomusDaemon daemon = DomusDaemon.start(settings, f);
+        // Bound before the host boots: a metrics port in use refuses the start, changing nothing.
+        MetricsServer metricsServer = null;
+        if (metrics != null) {
+            try {
+                metricsServer = MetricsServer.bind(metrics);
+            } catch (MetricsServer.MetricsException e) {
+                throw new DaemonException(e.getMessage());
+            }
+        }
+        DomusDaemon daemon;
+        try {
+            daemon = DomusDaemon.start(settings, f);
+        } catch (DaemonException | RuntimeException e) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            throw e;
+        }
+        if (metricsServer != null) {
+            metricsServer.serve(HostSampler.of(daemon.host()));
+        }
+        MetricsServer ms = metricsServer;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (ms != null) {
+                ms.close();
+            }
             daemon.close();
             stopped.countDown();
         }, "domusd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("domusd: host up: home " + settings.home() + ", " + settings.memoryMib() + " MiB, "
                 + settings.pcpus() + " pCPUs, scheduler " + settings.sched() + "; control socket "
-                + daemon.controlSocket());
+                + daemon.controlSocket() + (ms == null ? "" : "; metrics " + ms.url(metrics.substring(0,
+                metrics.lastIndexOf(':')))));
         System.out.flush();
         stopped.await();
         return 0;
@@ -83,14 +114,19 @@ public final class Domusd implements Callable<Integer> {
     }
 
 
-    public static void main(String[] args) {
+    /** domusd's command line: a failure to start is one line on stderr and exit code 2. */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Domusd());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             String msg = ex instanceof DaemonException ? ex.getMessage() : ex.toString();
             line.getErr().println("domusd: " + msg);
             return 2;
         });
-        int rc = cl.execute(args);
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int rc = commandLine().execute(args);
         if (rc != 0) {
             System.exit(rc);
         }

@@ -1,0 +1,220 @@
+package dev.domus.dom0.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.domus.dom0.console.DomusCli;
+import dev.domus.dom0.daemon.DaemonSettings;
+import dev.domus.dom0.daemon.DomusDaemon;
+import dev.domus.dom0.daemon.Domusd;
+import dev.domus.dom0.toolstack.Toolstack;
+import picocli.CommandLine;
+
+/**
+ * A real host (hypervisor, Dom0, a CPU-burning guest) with its metrics served over real HTTP on
+ * loopback by the Prometheus client, scraped and parsed strictly, checked against
+ * {@code domus list --json}.
+ */
+class MetricsEndpointTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path home;
+    private DomusDaemon daemon;
+    private MetricsServer metrics;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void startHost() throws Exception {
+        home = tmp.resolve("home");
+        // The order domusd uses: bind the metrics port, boot the host, attach it.
+        metrics = MetricsServer.bind("127.0.0.1:0");
+        daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
+        metrics.serve(HostSampler.of(daemon.host()));
+    }
+
+    @AfterEach
+    void stopHost() {
+        metrics.close();
+        daemon.close();
+    }
+
+    private String domus(String... args) {
+        CommandLine cli = DomusCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--home";
+        all[args.length + 1] = home.toString();
+        int rc = cli.execute(all);
+        assertEquals(0, rc, () -> String.join(" ", args) + " failed: " + err);
+        return out.toString();
+    }
+
+    /** One sample line: metric name, labels (sorted as given), value. */
+    record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"(,|$)");
+
+    /**
+     * A strict parser of the text exposition format 0.0.4: every line is a HELP, a TYPE or a
+     * sample; every sample belongs to a family declared by TYPE before it; no series twice.
+     */
+    static List<Sample> parse(String text) {
+        Map<String, String> types = new HashMap<>();
+        Set<String> series = new HashSet<>();
+        List<Sample> out = new java.util.ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# HELP ")) {
+                String[] p = line.split(" ", 4);
+                assertTrue(NAME.matcher(p[2]).matches(), line);
+                continue;
+            }
+            if (line.startsWith("# TYPE ")) {
+                String[] p = line.split(" ");
+                assertEquals(4, p.length, line);
+                assertTrue(Set.of("counter", "gauge", "histogram", "summary", "untyped").contains(p[3]), line);
+                assertEquals(null, types.put(p[2], p[3]), "family declared twice: " + line);
+                continue;
+            }
+            assertFalse(line.isEmpty() || line.startsWith("#"), "unexpected line: '" + line + "'");
+            Matcher m = SAMPLE.matcher(line);
+            assertTrue(m.matches(), "not a sample line: " + line);
+            String name = m.group(1);
+            String family = types.containsKey(name) ? name
+                    : name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+            assertNotNull(types.get(family), "sample without a TYPE: " + line);
+            if (name.endsWith("_total")) {
+                assertEquals("counter", types.get(family), line);
+            }
+            Map<String, String> labels = new java.util.LinkedHashMap<>();
+            if (m.group(3) != null && !m.group(3).isEmpty()) {
+                Matcher l = LABEL.matcher(m.group(3));
+                int at = 0;
+                while (at < m.group(3).length()) {
+                    assertTrue(l.find(at) && l.start() == at, "bad labels: " + line);
+                    assertEquals(null, labels.put(l.group(1), l.group(2)), "label twice: " + line);
+                    at = l.end();
+                }
+            }
+            assertTrue(series.add(name + labels), "series twice: " + line);
+            out.add(new Sample(name, labels, Double.parseDouble(m.group(4))));
+        }
+        return out;
+    }
+
+    private List<Sample> scrape() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(metrics.url("127.0.0.1"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), r.headers().toString());
+        return parse(r.body());
+    }
+
+    private static double value(List<Sample> samples, String name, Map<String, String> labels) {
+        return samples.stream().filter(s -> s.name().equals(name) && s.labels().equals(labels))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + name + labels)).value();
+    }
+
+    private static Map<String, String> dom(DomainSample d) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("domid", Integer.toString(d.domid()));
+        m.put("name", d.name());
+        return m;
+    }
+
+    @Test
+    void scrapeMatchesTheToolstackListingAndCpuTimeMovesWhileAGuestBurns() throws Exception {
+        Path cfg = tmp.resolve("burn.cfg");
+        Files.writeString(cfg, "name = \"burner\"\nkernel = \"dev.domus.examples.burn.Burn\"\nmemory = 16\n"
+                + "maxmem = 32\n");
+        domus("create", cfg.toString());
+
+        List<Sample> first = scrape();
+        HostSample listed = HostSample.parse(0, domus("info", "--json"), domus("list", "--json"));
+        assertEquals(1, value(first, "domus_host_up", Map.of()));
+        assertEquals(listed.pcpus(), value(first, "domus_host_pcpus", Map.of()));
+        assertEquals(listed.totalMemoryMib() << 20, (long) value(first, "domus_host_memory_total_bytes", Map.of()));
+        assertEquals(listed.domains().size(), value(first, "domus_host_domains", Map.of()));
+        DomainSample burner = listed.domains().stream().filter(d -> d.name().equals("burner")).findFirst()
+                .orElseThrow();
+        Map<String, String> l = dom(burner);
+        assertEquals(16L << 20, (long) value(first, "domus_domain_memory_bytes", l));
+        assertEquals(burner.memoryMib() << 20, (long) value(first, "domus_domain_memory_bytes", l));
+        assertEquals(32L << 20, (long) value(first, "domus_domain_memory_max_bytes", l));
+        assertEquals(burner.vcpus(), value(first, "domus_domain_vcpus", l));
+        double stateSum = 0;
+        for (String w : DomainSample.STATES) {
+            Map<String, String> ls = new java.util.LinkedHashMap<>(l);
+            ls.put("state", w);
+            stateSum += value(first, "domus_domain_state", ls);
+        }
+        assertEquals(1, stateSum, "exactly one state is current");
+
+        // The burner never blocks: its CPU counter must move between scrapes.
+        double cpu0 = value(first, "domus_domain_cpu_seconds_total", l);
+        double cpu = cpu0;
+        for (int i = 0; i < 100_000 && cpu <= cpu0; i++) {
+            cpu = value(scrape(), "domus_domain_cpu_seconds_total", l);
+        }
+        assertTrue(cpu > cpu0, "cpu seconds stayed at " + cpu0);
+        HostSample later = HostSample.parse(0, domus("info", "--json"), domus("list", "--json"));
+        long laterNs = later.domains().stream().filter(d -> d.name().equals("burner")).findFirst().orElseThrow()
+                .cpuTimeNs();
+        assertTrue(laterNs / 1e9 >= cpu, "the listing is at least as late as the scrape before it");
+    }
+
+    @Test
+    void aMetricsPortInUseIsRefusedBeforeTheHostStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String where = "127.0.0.1:" + taken.getLocalPort();
+            MetricsServer.MetricsException e = assertThrows(MetricsServer.MetricsException.class,
+                    () -> MetricsServer.bind(where));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+
+            Path other = tmp.resolve("other");
+            CommandLine cl = Domusd.commandLine();
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err));
+            int rc = cl.execute("--home", other.toString(), "--memory", "64M", "--pcpus", "1", "--metrics", where);
+            assertEquals(2, rc);
+            assertEquals(1, err.toString().lines().count(), err.toString());
+            assertTrue(err.toString().startsWith("domusd: --metrics " + where), err.toString());
+            assertFalse(Files.exists(other), "nothing created for a refused start");
+        }
+        assertThrows(MetricsServer.MetricsException.class, () -> MetricsServer.bind("nohostport"));
+        assertThrows(MetricsServer.MetricsException.class, () -> MetricsServer.bind("127.0.0.1:70000"));
+    }
+}
