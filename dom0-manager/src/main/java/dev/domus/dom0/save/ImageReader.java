@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -60,6 +59,7 @@ public final class ImageReader {
         private long offset;
         private SavedDomainInfo info;
         private String config;
+        private String configSource;
         private final Map<String, String> xenstore = new LinkedHashMap<>();
         private byte[] sharedInfo;
         private final List<long[]> vcpus = new ArrayList<>();
@@ -130,7 +130,7 @@ public final class ImageReader {
             if (info == null) {
                 throw bad("no DOMUS_DOMAIN_INFO record");
             }
-            return new SavedImage(info, config, xenstore, sharedInfo, vcpus, normal, zero, absent, offset);
+            return new SavedImage(info, configSource, config, xenstore, sharedInfo, vcpus, normal, zero, absent, offset);
         }
 
         /** Reads record {@code n}; true at END. */
@@ -172,7 +172,11 @@ public final class ImageReader {
                     }
                     info = SavedDomainInfo.decode(body, len);
                 }
-                case REC_TYPE_DOMUS_CONFIG -> config = new String(body, 0, len, StandardCharsets.UTF_8);
+                case REC_TYPE_DOMUS_CONFIG -> {
+                    Fields f = Fields.reader(body, len, name);
+                    configSource = f.getStr();
+                    config = f.getStr();
+                }
                 case REC_TYPE_DOMUS_XENSTORE -> xenstoreRecord(len);
                 case REC_TYPE_SHARED_INFO -> {
                     if (len != PAGE) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -90,8 +89,9 @@ public final class ImageWriter implements AutoCloseable {
         record(REC_TYPE_DOMUS_DOMAIN_INFO, info.encode());
     }
 
-    public void config(String text) throws IOException {
-        record(REC_TYPE_DOMUS_CONFIG, text.getBytes(StandardCharsets.UTF_8));
+    /** The config text and the path it was read from (relative paths in it are relative to that file). */
+    public void config(String source, String text) throws IOException {
+        record(REC_TYPE_DOMUS_CONFIG, Fields.writer().str(source).str(text).bytes());
     }
 
     /** The xenstore subtree: paths relative to the domain's home, in map order. */

@@ -72,6 +72,11 @@ public final class Dom0Hypercalls implements AutoCloseable {
         return simple(Domctl.XEN_DOMCTL_unpausedomain, domid);
     }
 
+    /** XEN_DOMCTL_resumedomain: a suspended domain runs on (its save was cancelled). */
+    public synchronized long resume(int domid) {
+        return simple(Domctl.XEN_DOMCTL_resumedomain, domid);
+    }
+
     public synchronized long destroy(int domid) {
         return simple(Domctl.XEN_DOMCTL_destroydomain, domid);
     }

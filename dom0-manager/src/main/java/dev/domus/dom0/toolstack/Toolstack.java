@@ -35,6 +35,14 @@ import dev.domus.dom0.daemon.HostControl;
 import dev.domus.dom0.daemon.Responder;
 import dev.domus.dom0.console.backend.ConsoleBackend;
 import dev.domus.dom0.console.backend.ConsoleOutput;
+import dev.domus.dom0.save.DomainLoader;
+import dev.domus.dom0.save.DomainSaver;
+import dev.domus.dom0.save.ImageException;
+import dev.domus.dom0.save.ImageReader;
+import dev.domus.dom0.save.SaveSupport;
+import dev.domus.dom0.save.SavedDomainInfo;
+import dev.domus.dom0.save.SavedImage;
+import dev.domus.dom0.save.Suspender;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.ring.XsRingAttacher;
 import dev.domus.dom0.xenstore.XsError;
@@ -67,7 +75,8 @@ public final class Toolstack implements HostControl {
     static final int QUICK_RESTART_SECONDS = 10;
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
-            "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds");
+            "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
+            "save", "restore");
     private static final Set<String> QUERIES = Set.of("list", "info", "console", "wait-shutdown");
 
     private final DaemonSettings settings;
@@ -193,6 +202,8 @@ public final class Toolstack implements HostControl {
             case "vcpu-set" -> vcpuSet(c.arg(0, "a domain"), c.arg(1, "a vCPU count"));
             case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
             case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
+            case "save" -> save(c.arg(0, "a domain (name or domid)"), c.arg(1, "an image file (domus save DOM FILE)"), a);
+            case "restore" -> restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
             default -> throw new CommandException("unknown command '" + c.name() + "'");
         };
     }
@@ -224,6 +235,11 @@ public final class Toolstack implements HostControl {
 
     /** Builds, configures and starts a domain; on any failure nothing of it remains. */
     private ManagedDomain build(DomainConfig cfg, boolean paused) throws CommandException {
+        return build(cfg, paused, false);
+    }
+
+    /** As above; {@code resume}: a restored domain, whose vCPUs enter the kernel's resume entry. */
+    private ManagedDomain build(DomainConfig cfg, boolean paused, boolean resume) throws CommandException {
         String what = "cannot create " + cfg.name() + ": ";
         for (ManagedDomain m : domains.values()) {
             if (m.name().equals(cfg.name())) {
@@ -257,6 +273,10 @@ public final class Toolstack implements HostControl {
                     .withCmdline(cfg.extra())
                     .withJavaHeapBytes(cfg.javaHeapMib() << 20)
                     .paused(true);
+            if (resume) {
+                spec = new DomainSpec(spec.kernelClass(), spec.classPath(), spec.memoryKb(), spec.maxMemoryKb(),
+                        spec.vcpus(), spec.cmdline(), spec.maxEvtchnPort(), true, true, spec.javaHeapBytes());
+            }
             b = new DomainBuilder(host.dom0()).build(spec);
         } catch (DomainBuildException | IllegalArgumentException e) {
             throw new CommandException(what + e.getMessage());
@@ -366,6 +386,104 @@ public final class Toolstack implements HostControl {
         consoles.forget(domid);
         events.domainEvent(ControlEvent.DESTROYED, domid, m.name(), why);
         notifyAll();
+    }
+
+    // ---------------------------------------------------------------- save / restore (dev.domus.dom0.save)
+
+    private synchronized String save(String dom, String file, List<String> args) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        Path path = Path.of(file);
+        if (Files.exists(path)) {
+            throw new CommandException(file + " already exists: remove it or choose another file");
+        }
+        long timeoutMs;
+        try {
+            timeoutMs = SaveSupport.timeoutMillis(args);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+        int domid = m.domid();
+        String home = "/local/domain/" + domid;
+        try {
+            Suspender.suspend(v -> xs.write(home + "/control/shutdown", v),
+                    () -> SaveSupport.suspended(hc.domainInfo(domid)),
+                    () -> SaveSupport.gone(hc.domainInfo(domid)),
+                    timeoutMs * 1_000_000L, m.name());
+        } catch (ImageException | XsError e) {
+            throw new CommandException("cannot save " + m.name() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandException("cannot save " + m.name() + ": interrupted");
+        }
+        DomainSaver.Result r;
+        try {
+            DomainConfig cfg = m.config;
+            BuiltDomain b = m.built;
+            SavedDomainInfo info = new SavedDomainInfo(m.name(), domid, cfg.kernel(),
+                    cfg.kernelJar() == null ? "" : cfg.kernelJar().toString(), cfg.extra() == null ? "" : cfg.extra(),
+                    cfg.memoryMib() * 1024, cfg.maxmemMib() * 1024, cfg.vcpus(), b.nrPages(),
+                    new long[] {b.startInfoPfn(), b.sharedInfoPfn(), b.storePfn(), b.consolePfn()});
+            String text = cfg.source() == null ? null : Files.readString(cfg.source());
+            DomainInfo di = hc.domainInfo(domid);
+            long[][] vcpus = new long[cfg.vcpus()][];
+            for (int v = 0; v < vcpus.length; v++) {
+                vcpus[v] = new long[] {v, v < m.vcpusOnline ? 1 : 0, v == 0 && di != null ? di.cpuTimeNs() : 0};
+            }
+            r = new DomainSaver(host.dom0()).save(domid, info, cfg.source() == null ? null : cfg.source().toString(),
+                    text, SaveSupport.subtree(xs, home), vcpus, path);
+        } catch (ImageException | IOException | RuntimeException e) {
+            // The image is gone (the writer deletes a partial one): the guest runs on here.
+            try {
+                xs.write(home + "/control/shutdown", "");
+            } catch (XsError ignored) {
+                // the request node is only advisory; resuming matters
+            }
+            long rc = hc.resume(domid);
+            throw new CommandException("cannot save " + m.name() + ": " + e.getMessage()
+                    + (rc < 0 ? "; and resuming it failed: " + XenError.name(rc) : "; it keeps running"));
+        }
+        teardown(m, "saved to " + path.toAbsolutePath());
+        return String.format("saved %s (domid %d) to %s: %d bytes, %d pages (%d zero, %d absent) in %d ms, %.0f MB/s",
+                m.name(), domid, file, r.bytes(), r.normalPages() + r.zeroPages() + r.absentPages(), r.zeroPages(),
+                r.absentPages(), r.nanos() / 1_000_000, r.mibPerSecond());
+    }
+
+    private synchronized String restore(String file, boolean paused) throws CommandException {
+        Path path = Path.of(file);
+        SavedImage img;
+        DomainConfig cfg;
+        try {
+            img = ImageReader.verify(path);
+            cfg = SaveSupport.config(img, path);
+        } catch (ImageException e) {
+            throw new CommandException("cannot restore: " + e.getMessage());
+        }
+        if (cfg.memoryMib() * 256 != img.info().nrPages()) {
+            throw new CommandException("cannot restore " + file + ": its config gives " + cfg.memoryMib()
+                    + " MiB but the image holds " + img.info().nrPages() + " pages");
+        }
+        long t0 = System.nanoTime();
+        ManagedDomain m = build(cfg, true, true);
+        int domid = m.domid();
+        String home = "/local/domain/" + domid;
+        try {
+            new DomainLoader(host.dom0()).load(path, domid, img.info());
+            for (Map.Entry<String, String> e : img.xenstore().entrySet()) {
+                if (e.getKey().startsWith("data/")) {
+                    xs.write(home + "/" + e.getKey(), e.getValue());
+                }
+            }
+            if (!paused) {
+                check(hc.unpause(domid), "unpause");
+                applySchedParams(domid, cfg);
+                m.schedApplied = true;
+            }
+        } catch (ImageException | XsError | CommandException e) {
+            teardown(m, "restore failed");
+            throw new CommandException("cannot restore " + file + ": " + e.getMessage());
+        }
+        return String.format("restored %s (domid %d) from %s in %d ms%s", cfg.name(), domid, file,
+                (System.nanoTime() - t0) / 1_000_000, paused ? ", paused" : "");
     }
 
     // ---------------------------------------------------------------- lifecycle

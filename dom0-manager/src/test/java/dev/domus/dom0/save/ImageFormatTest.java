@@ -42,7 +42,7 @@ class ImageFormatTest {
         Path f = tmp.resolve(name);
         try (ImageWriter w = new ImageWriter(f)) {
             w.domainInfo(INFO);
-            w.config("name = \"g\"\n");
+            w.config("/etc/g.cfg", "name = \"g\"\n");
             Map<String, String> xs = new LinkedHashMap<>();
             xs.put("data/memcheck/status", "ok");
             xs.put("name", "g");
@@ -80,6 +80,7 @@ class ImageFormatTest {
         assertEquals(16, img.info().nrPages());
         assertArrayEquals(new long[] {0, 1, 2, 3}, img.info().specialPfns());
         assertEquals("name = \"g\"\n", img.config());
+        assertEquals("/etc/g.cfg", img.configSource());
         assertEquals("ok", img.xenstore().get("data/memcheck/status"));
         assertEquals(2, img.vcpus().size());
         assertEquals(123, img.vcpus().get(0)[2]);

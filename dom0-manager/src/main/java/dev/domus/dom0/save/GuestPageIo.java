@@ -1,0 +1,134 @@
+package dev.domus.dom0.save;
+
+import dev.domus.abi.GuestMemory;
+import dev.domus.abi.HypercallGate;
+import dev.domus.abi.Hypercalls;
+import dev.domus.abi.MemoryOp;
+import dev.domus.abi.Xen;
+import dev.domus.hv.boot.Dom0;
+
+/**
+ * Dom0's window on another domain's pages, as libxc's {@code xc_map_foreign_bulk}: a batch
+ * of the guest's PFNs is mapped into Dom0's foreign slots with {@code XENMEM_add_to_physmap_batch}
+ * ({@code XENMAPSPACE_gmfn_foreign}), read or written through Dom0's own memory, and unmapped
+ * with {@code XENMEM_remove_from_physmap}. One instance per save or restore; not thread-safe.
+ */
+public final class GuestPageIo implements AutoCloseable {
+
+    /** PFNs per mapping batch. */
+    public static final int BATCH = 256;
+    private static final int PAGE = Xen.PAGE_SIZE;
+    private static final int SCRATCH_PAGES = 2;
+
+    private final Dom0 dom0;
+    private final HypercallGate gate;
+    private final GuestMemory mem;
+    private final long scratch;
+    private final long idx;
+    private final long gpfn;
+    private final long errs;
+    private final long slots;
+    private final boolean[] mapped = new boolean[BATCH];
+    private int domid;
+
+    public GuestPageIo(Dom0 dom0) {
+        this.dom0 = dom0;
+        this.gate = dom0.gate();
+        this.mem = dom0.memory();
+        this.scratch = dom0.pages().allocate(SCRATCH_PAGES);
+        this.idx = scratch + 64;
+        this.gpfn = idx + 8L * BATCH;
+        this.errs = gpfn + 8L * BATCH;
+        long s;
+        try {
+            s = dom0.pages().allocateSlots(BATCH);
+        } catch (RuntimeException e) {
+            dom0.pages().free(scratch, SCRATCH_PAGES);
+            throw e;
+        }
+        this.slots = s;
+    }
+
+    /**
+     * Maps {@code n} PFNs of {@code domid} into slots {@code 0..n-1}; returns the number mapped
+     * and leaves each one's Xen error (0 = mapped, e.g. {@code -XEN_EINVAL} for a ballooned
+     * page) in {@code err}. A negative return is the whole call's error.
+     */
+    public long map(int domid, long[] pfns, int n, int[] err) {
+        if (n > BATCH) {
+            throw new IllegalArgumentException(n + " > " + BATCH);
+        }
+        this.domid = domid;
+        mem.setMemory(scratch, 32, (byte) 0);
+        mem.putShort(scratch, (short) Xen.DOMID_SELF);
+        mem.putShort(scratch + 2, (short) MemoryOp.XENMAPSPACE_gmfn_foreign);
+        mem.putShort(scratch + 4, (short) n);
+        mem.putShort(scratch + 6, (short) domid);
+        mem.putLong(scratch + 8, idx);
+        mem.putLong(scratch + 16, gpfn);
+        mem.putLong(scratch + 24, errs);
+        for (int i = 0; i < n; i++) {
+            mem.putLong(idx + 8L * i, pfns[i]);
+            mem.putLong(gpfn + 8L * i, slots + i);
+            mem.putInt(errs + 4L * i, 0);
+        }
+        long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap_batch, scratch);
+        if (rc < 0) {
+            return rc;
+        }
+        int ok = 0;
+        for (int i = 0; i < n; i++) {
+            err[i] = mem.getInt(errs + 4L * i);
+            mapped[i] = err[i] == 0;
+            if (mapped[i]) {
+                ok++;
+            }
+        }
+        return ok;
+    }
+
+    /** Copies mapped slot {@code i} into {@code dst[off..off+4096)}. */
+    public void read(int i, byte[] dst, int off) {
+        mem.getBytes((slots + i) << Xen.PAGE_SHIFT, dst, off, PAGE);
+    }
+
+    /** Copies {@code src[off..off+4096)} into mapped slot {@code i}. */
+    public void write(int i, byte[] src, int off) {
+        mem.putBytes((slots + i) << Xen.PAGE_SHIFT, src, off, PAGE);
+    }
+
+    /** Zeroes mapped slot {@code i}. */
+    public void zero(int i) {
+        mem.setMemory((slots + i) << Xen.PAGE_SHIFT, PAGE, (byte) 0);
+    }
+
+    /** Unmaps every mapped slot. */
+    public void unmapAll() {
+        for (int i = 0; i < BATCH; i++) {
+            if (mapped[i]) {
+                mapped[i] = false;
+                mem.setMemory(scratch, 16, (byte) 0);
+                mem.putShort(scratch, (short) Xen.DOMID_SELF);
+                mem.putLong(scratch + 8, slots + i);
+                gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_remove_from_physmap, scratch);
+            }
+        }
+    }
+
+    /** XENMEM_decrease_reservation of one PFN of {@code domid} (a page the image records as absent). */
+    public long release(int domid, long pfn) {
+        mem.setMemory(scratch, 32, (byte) 0);
+        mem.putLong(idx, pfn);
+        mem.putLong(scratch, idx);
+        mem.putLong(scratch + 8, 1);
+        mem.putShort(scratch + 24, (short) domid);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_decrease_reservation, scratch);
+    }
+
+    @Override
+    public void close() {
+        unmapAll();
+        dom0.pages().freeSlots(slots, BATCH);
+        dom0.pages().free(scratch, SCRATCH_PAGES);
+    }
+}
