@@ -19,6 +19,9 @@ final class ManagedDomain {
     int quickRestarts;
     /** Whether weight, cap and cpus have been applied (they need the vCPUs started). */
     boolean schedApplied;
+    /** When the watcher shuts the domain down itself if the guest has not (0 = never), and why. */
+    long forceShutdownAtNanos;
+    int forceShutdownReason;
     /** vCPUs the operator set online with vcpu-set. */
     int vcpusOnline;
 

@@ -70,6 +70,8 @@ public final class Toolstack implements HostControl {
     /** How often the watcher polls domain states and the host console. */
     private static final long WATCH_PERIOD_MILLIS = 20;
     static final int MAX_QUICK_RESTARTS = 3;
+    /** How long a guest gets to act on control/shutdown before the hypervisor shuts it down. */
+    static final long SHUTDOWN_GRACE_MILLIS = 2000;
     /** Tries (1 ms apart) for a new domain's vCPUs to reach the scheduler, see applySchedParams. */
     private static final int VCPU_START_ATTEMPTS = 2000;
     static final int QUICK_RESTART_SECONDS = 10;
@@ -500,10 +502,12 @@ public final class Toolstack implements HostControl {
     }
 
     /**
-     * Asks the guest through xenstore ({@code control/shutdown}), as xl does for PV guests.
-     * A guest that has not said it listens ({@code control/feature-poweroff} or
-     * {@code feature-reboot} = 1) is shut down by the hypervisor instead
-     * ({@code SCHEDOP_remote_shutdown}), so the command never depends on a guest that ignores it.
+     * Asks the guest through xenstore ({@code control/shutdown}), as xl does for PV guests; the
+     * SDK's lifecycle watch stops the guest cleanly. A guest that has not shut down within
+     * {@value #SHUTDOWN_GRACE_MILLIS} ms (it ignores control/shutdown, or has no xenstore) is
+     * shut down by the hypervisor ({@code SCHEDOP_remote_shutdown}) from the watcher, unless
+     * it advertised {@code control/feature-poweroff} / {@code feature-reboot} = 1 (then, as
+     * with xl, it is trusted to act and never forced).
      */
     private synchronized String shutdown(String dom, int reason) throws CommandException {
         ManagedDomain m = resolve(dom);
@@ -516,9 +520,8 @@ public final class Toolstack implements HostControl {
         } catch (XsError e) {
             listens = false;
         }
-        if (!listens) {
-            check(hc.remoteShutdown(m.domid(), reason), word + " " + m.name());
-        }
+        m.forceShutdownAtNanos = listens ? 0 : System.nanoTime() + SHUTDOWN_GRACE_MILLIS * 1_000_000L;
+        m.forceShutdownReason = reason;
         return (reason == SchedOp.SHUTDOWN_reboot ? "reboot" : "shutdown") + " of " + m.name() + " (domid "
                 + m.domid() + ") requested";
     }
@@ -849,6 +852,12 @@ public final class Toolstack implements HostControl {
     private synchronized void checkDomains() {
         for (ManagedDomain m : new ArrayList<>(domains.values())) {
             DomainInfo i = hc.domainInfo(m.domid());
+            if (i != null && !i.shutdown() && m.forceShutdownAtNanos != 0
+                    && System.nanoTime() - m.forceShutdownAtNanos > 0) {
+                m.forceShutdownAtNanos = 0;
+                hc.remoteShutdown(m.domid(), m.forceShutdownReason);
+                i = hc.domainInfo(m.domid());
+            }
             if (i == null || !i.shutdown() || m.handledShutdown >= 0) {
                 continue;
             }
