@@ -19,6 +19,7 @@ import dev.domus.dom0.console.command.SchedCredit2Command;
 import dev.domus.dom0.console.command.SchedCreditCommand;
 import dev.domus.dom0.console.command.SchedRtdsCommand;
 import dev.domus.dom0.console.command.ShutdownCommand;
+import dev.domus.dom0.console.command.TopCommand;
 import dev.domus.dom0.console.command.UnpauseCommand;
 import dev.domus.dom0.console.command.VcpuPinCommand;
 import dev.domus.dom0.console.command.VcpuSetCommand;
@@ -52,7 +53,7 @@ public final class DomusCli implements Runnable {
             PauseCommand.class, UnpauseCommand.class, ShutdownCommand.class, RebootCommand.class,
             DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, VcpuSetCommand.class,
             VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
-            SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class,
+            SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, TopCommand.class,
             AbiCommand.class);
 
     @CommandLine.Spec
