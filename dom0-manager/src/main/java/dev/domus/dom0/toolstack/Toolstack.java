@@ -412,7 +412,9 @@ public final class Toolstack implements HostControl {
                     () -> SaveSupport.gone(hc.domainInfo(domid)),
                     timeoutMs * 1_000_000L, m.name());
         } catch (ImageException | XsError e) {
-            throw new CommandException("cannot save " + m.name() + ": " + e.getMessage());
+            DomainInfo now = hc.domainInfo(domid);
+            throw new CommandException("cannot save " + m.name() + ": " + e.getMessage()
+                    + (now == null ? "" : " (state " + now.xlState() + ")"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandException("cannot save " + m.name() + ": interrupted");
