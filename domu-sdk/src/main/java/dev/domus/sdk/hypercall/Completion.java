@@ -4,8 +4,9 @@ import dev.domus.sdk.XenException;
 
 /**
  * The handle of one asynchronous hypercall ({@link AsyncHypercalls#submit}). Handles are
- * recycled from a pool the size of the ring (no allocation per call): a handle is valid until
- * its result has been read once with {@link #result()}.
+ * recycled from a pool the size of the ring (no allocation per call): read a handle's result
+ * before submitting another ring-size worth of calls, after which the same object tracks a
+ * newer call ({@link #id()} tells which).
  */
 public final class Completion {
 

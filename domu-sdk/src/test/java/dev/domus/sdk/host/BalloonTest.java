@@ -32,7 +32,7 @@ class BalloonTest {
     @Test
     void balloonGivesPagesBackAndTakesThemAgainAsTheTargetMoves() throws Exception {
         TestHost.Guest g = host.start(BalloonKernel.class, 4096, "");
-        XsScriptedPeer xs = new XsScriptedPeer(host, g.built());
+        XsScriptedPeer xs = new XsScriptedPeer(host, g);
         xs.reply(xs.expect(XS_WATCH, "control/shutdown\0sdk:control/shutdown\0"), XS_WATCH, "OK\0");
         xs.reply(xs.expect(XS_WATCH, "memory/target\0sdk:memory/target\0"), XS_WATCH, "OK\0");
         g.awaitOutput("READY");

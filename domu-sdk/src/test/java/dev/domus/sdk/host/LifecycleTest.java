@@ -38,7 +38,7 @@ class LifecycleTest {
     @Test
     void controlShutdownSuspendsAtACleanPointThenPoweroffEndsTheDomain() throws Exception {
         TestHost.Guest g = host.start(LifecycleKernel.class, 2048, "");
-        XsScriptedPeer xs = new XsScriptedPeer(host, g.built());
+        XsScriptedPeer xs = new XsScriptedPeer(host, g);
         xs.reply(xs.expect(XS_WATCH, "control/shutdown\0sdk:control/shutdown\0"), XS_WATCH, "OK\0");
         g.awaitOutput("READY");
 

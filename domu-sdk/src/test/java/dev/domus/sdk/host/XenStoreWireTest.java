@@ -28,7 +28,7 @@ class XenStoreWireTest {
     @Test
     void clientFramesRequestsRoutesWatchEventsRetriesTransactionsAndTimesOut() throws Exception {
         TestHost.Guest g = host.start(XenStoreChecks.class, 2048, "");
-        XsScriptedPeer xs = new XsScriptedPeer(host, g.built());
+        XsScriptedPeer xs = new XsScriptedPeer(host, g);
 
         var boot = xs.expect(XS_WATCH, "control/shutdown\0sdk:control/shutdown\0");
         xs.reply(boot, XS_WATCH, "OK\0");

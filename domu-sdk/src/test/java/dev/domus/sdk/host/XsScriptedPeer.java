@@ -34,7 +34,11 @@ final class XsScriptedPeer {
     private final long ring;
     private final int port;
 
-    XsScriptedPeer(TestHost host, BuiltDomain guest) {
+    private final TestHost.Guest guest;
+
+    XsScriptedPeer(TestHost host, TestHost.Guest g) {
+        BuiltDomain guest = g.built();
+        this.guest = g;
         this.host = host;
         this.mem = host.dom0Memory();
         this.ring = host.mapForeign(guest.domid(), guest.storePfn());
@@ -59,6 +63,11 @@ final class XsScriptedPeer {
                     host.notify(port);
                     return r;
                 }
+            }
+            int flags = guest.flags();
+            if (flags < 0 || (flags & (dev.domus.abi.Domctl.XEN_DOMINF_shutdown | dev.domus.abi.Domctl.XEN_DOMINF_dying)) != 0) {
+                throw new AssertionError("domain " + guest.domid() + " stopped (reason " + guest.shutdownReason()
+                        + ") while Dom0 waited for a xenstore request; console:\n" + guest.output());
             }
             host.waitOn(port);
         }
