@@ -1,0 +1,46 @@
+package dev.domus.dom0.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The toolstack JSON a sample is built from: read strictly, and CPU% from two samples. */
+class HostSampleTest {
+
+    private static final String INFO = "{\"home\":\"/h\",\"nr_cpus\":2,\"total_memory_mib\":256,"
+            + "\"free_memory_mib\":176,\"scheduler\":\"credit2\",\"domains\":1,\"xenstored_socket\":\"/h/x\"}\n";
+
+    private static String list(long cpuNs) {
+        return "[{\"domid\":1,\"name\":\"a \\\"b\\\"\",\"state\":\"running\",\"xl_state\":\"r-----\","
+                + "\"memory_mib\":16,\"maxmem_mib\":32,\"vcpus\":1,\"cpu_time_ns\":" + cpuNs + "}]\n";
+    }
+
+    @Test
+    void parsesTheToolstacksJsonAndMeasuresCpuPercentOverWallTime() {
+        HostSample a = HostSample.parse(1_000_000_000L, INFO, list(0));
+        HostSample b = HostSample.parse(1_500_000_000L, INFO, list(250_000_000L));
+        assertEquals(2, b.pcpus());
+        assertEquals(176, b.freeMemoryMib());
+        DomainSample d = b.domains().get(0);
+        assertEquals("a \"b\"", d.name());
+        assertEquals(32, d.maxmemMib());
+        assertEquals(50.0, b.cpuPercentSince(a).get(1), 1e-9);
+        assertEquals(0.0, a.cpuPercentSince(b).get(1), 1e-9, "a counter going back is not negative CPU");
+        assertEquals(2, HostSample.parse(0, INFO, "[]").pcpus());
+    }
+
+    @Test
+    void malformedOrChangedJsonIsRefusedNotMisread() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, INFO, list(1) + "x"))
+                .getMessage().contains("trailing data"));
+        assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, INFO, "[{\"domid\":1.5}]"));
+        assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, INFO, "[{\"domid\":1,\"domid\":2}]"));
+        assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, INFO, "[{\"domid\":1}"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> HostSample.parse(0, INFO, list(1).replace("\"vcpus\"", "\"vcpu\""))).getMessage().contains("vcpus"));
+        assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, "{\"nr_cpus\":\"2\"}", "[]"));
+        assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, "{\"a\":\"\\q\"}", "[]"));
+    }
+}
