@@ -214,6 +214,16 @@ public final class Vcpu extends RunnableUnit {
         domain.publishTime(index);
     }
 
+    /**
+     * Republishes the system time in this vCPU's vcpu_time_info. A guest has no TSC to
+     * extrapolate from, so a vCPU that wakes from block or poll without a new schedule-in
+     * (it kept its pCPU) would otherwise read the time it went to sleep at, and a deadline
+     * computed from that time would never pass: the SDK then spun in SCHEDOP_poll forever.
+     */
+    public void refreshTime() {
+        domain.publishTime(index);
+    }
+
     /** CPU time in nanoseconds, including the current slice. */
     public long cpuTime() {
         return tokens.cpuTimeNs(this);

@@ -51,6 +51,7 @@ final class SchedOpHandler implements HypercallHandler {
                 int idx = ctx.vcpuIndex();
                 if (v != null) {
                     v.block();
+                    v.refreshTime();
                 } else {
                     d.awaitEvent(() -> ev.upcallPending(idx), 0);
                 }
@@ -157,6 +158,7 @@ final class SchedOpHandler implements HypercallHandler {
             if (handle >= 0) {
                 timers.cancel(handle);
             }
+            v.refreshTime();
         }
         return 0;
     }

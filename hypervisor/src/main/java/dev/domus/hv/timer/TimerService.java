@@ -62,19 +62,27 @@ public final class TimerService implements AutoCloseable {
         return actions.size();
     }
 
+    private final java.util.ArrayList<Expiry> due = new java.util.ArrayList<>();
+    private final DeadlineTimerWheel.TimerHandler handler = (unit, t, id) -> {
+        Expiry e = actions.remove(id);
+        if (e != null) {
+            due.add(e);
+        }
+        return true;
+    };
+
     private void run() {
-        java.util.ArrayList<Expiry> due = new java.util.ArrayList<>();
         while (!closed) {
             boolean any;
             synchronized (this) {
                 long now = now();
-                wheel.poll(now, (unit, t, id) -> {
-                    Expiry e = actions.remove(id);
-                    if (e != null) {
-                        due.add(e);
-                    }
-                    return true;
-                }, Integer.MAX_VALUE);
+                // DeadlineTimerWheel.poll advances the wheel by at most one tick per call, so
+                // after an idle park (or a late wake-up) it must be polled until it has caught
+                // up with now; polling once per tick let the wheel fall seconds behind, and a
+                // guest's 1 ms sleep then took as long as the host had been idle.
+                do {
+                    wheel.poll(now, handler, Integer.MAX_VALUE);
+                } while (wheel.currentTickTime() <= now);
                 any = !actions.isEmpty();
             }
             for (int i = 0; i < due.size(); i++) {
