@@ -1,6 +1,8 @@
 package dev.domus.bench;
 
 import dev.domus.bench.guest.FirstInstruction;
+import dev.domus.dom0.toolstack.Dom0Hypercalls;
+import dev.domus.dom0.xenstore.ring.Dom0Calls;
 import dev.domus.hv.boot.BuiltDomain;
 import dev.domus.hv.boot.DomainBuilder;
 import dev.domus.hv.boot.DomainSpec;
@@ -32,6 +34,7 @@ public class DomainLifecycleBench {
     private Path guests;
     private DomainBuilder builder;
     private Dom0Calls dom0;
+    private Dom0Hypercalls ctl;
     private DomainSpec spec;
 
     @Setup
@@ -40,11 +43,14 @@ public class DomainLifecycleBench {
         guests = GuestClasses.directory();
         builder = new DomainBuilder(host.dom0());
         dom0 = new Dom0Calls(host.dom0());
+        ctl = new Dom0Hypercalls(host.dom0());
         spec = DomainSpec.of(FirstInstruction.class.getName(), 1024, 1).withClassPath(guests.toString());
     }
 
     @TearDown
     public void tearDown() {
+        dom0.close();
+        ctl.close();
         host.close();
         GuestClasses.delete(guests);
     }
@@ -53,8 +59,14 @@ public class DomainLifecycleBench {
     public int createToFirstHypercall() throws Exception {
         BuiltDomain d = builder.build(spec);
         int port = dom0.bindInterdomain(d.domid(), d.consolePort());
-        dom0.awaitAndClear(port);
-        dom0.destroy(d.domid());
+        while (!dom0.testAndClearPending(port)) {
+            dom0.poll(port);
+        }
+        dom0.closePort(port);
+        long rc = ctl.destroy(d.domid());
+        if (rc != 0) {
+            throw new IllegalStateException("destroydomain(" + d.domid() + ") = " + rc);
+        }
         return d.domid();
     }
 

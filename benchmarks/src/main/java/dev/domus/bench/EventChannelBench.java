@@ -1,6 +1,7 @@
 package dev.domus.bench;
 
 import dev.domus.bench.guest.EventEcho;
+import dev.domus.dom0.xenstore.ring.Dom0Calls;
 import dev.domus.hv.boot.BuiltDomain;
 import dev.domus.hv.boot.DomainBuilder;
 import dev.domus.hv.boot.DomainSpec;
@@ -48,8 +49,7 @@ public class EventChannelBench {
             DomainSpec.of(EventEcho.class.getName(), 4096, 1).withClassPath(guests.toString()).withCmdline("xenstore=off"));
         dom0 = new Dom0Calls(host.dom0());
         port = dom0.bindInterdomain(d.domid(), d.consolePort());
-        dom0.send(port);
-        dom0.awaitAndClear(port); // the guest is up and echoing
+        roundTrip(); // the guest is up and echoing
 
         echo = new Thread(() -> {
             long seen = 0;
@@ -72,6 +72,7 @@ public class EventChannelBench {
     public void tearDown() {
         stop = true;
         LockSupport.unpark(echo);
+        dom0.close();
         host.close();
         GuestClasses.delete(guests);
     }
@@ -79,7 +80,9 @@ public class EventChannelBench {
     @Benchmark
     public void roundTrip() {
         dom0.send(port);
-        dom0.awaitAndClear(port);
+        while (!dom0.testAndClearPending(port)) {
+            dom0.poll(port);
+        }
     }
 
     @Benchmark
