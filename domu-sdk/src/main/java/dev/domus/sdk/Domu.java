@@ -95,7 +95,7 @@ public final class Domu {
 
         long scratch = pagesFor("sdk.scratch." + vcpu.vcpuId(), 1) << Xen.PAGE_SHIFT;
         this.hv = new Hypervisor(vcpu.gate(), memory, scratch);
-        this.clock = new Clock(hv, sharedInfo, vcpu.vcpuId());
+        this.clock = new Clock(hv, sharedInfo, vcpu);
         this.events = new EventChannels(hv, sharedInfo, vcpu.vcpuId(), clock);
         this.timers = new Timers(hv, events, vcpu.vcpuId());
         this.console = new Console(hv, events, consolePfn == 0 ? 0 : consolePfn << Xen.PAGE_SHIFT, consolePort);

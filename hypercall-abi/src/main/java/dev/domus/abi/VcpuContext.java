@@ -28,4 +28,13 @@ public interface VcpuContext {
 
     /** True when this run follows a restore or migration rather than a first boot. */
     boolean resumed();
+
+    /**
+     * This vCPU's time-stamp counter, as {@code rdtsc} reads it on a Xen PV guest: a
+     * monotonic count the guest turns into system time with its {@code vcpu_time_info}
+     * ({@code system_time + ((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul >> 32}).
+     * Without it a guest's time would only move when the hypervisor republishes it, and a
+     * deadline computed from a stale time can be in the past already.
+     */
+    long readTsc();
 }

@@ -54,6 +54,9 @@ public final class Abi {
     public static final int VCPU_INFO_TIME_OFFSET = dev.domus.abi.flyweight.VcpuInfoFlyweight.TIME_OFFSET;
     public static final int VCPU_TIME_INFO_VERSION_OFFSET = dev.domus.abi.flyweight.VcpuTimeInfoFlyweight.VERSION_OFFSET;
     public static final int VCPU_TIME_INFO_SYSTEM_TIME_OFFSET = dev.domus.abi.flyweight.VcpuTimeInfoFlyweight.SYSTEM_TIME_OFFSET;
+    public static final int VCPU_TIME_INFO_TSC_TIMESTAMP_OFFSET = dev.domus.abi.flyweight.VcpuTimeInfoFlyweight.TSC_TIMESTAMP_OFFSET;
+    public static final int VCPU_TIME_INFO_TSC_TO_SYSTEM_MUL_OFFSET = dev.domus.abi.flyweight.VcpuTimeInfoFlyweight.TSC_TO_SYSTEM_MUL_OFFSET;
+    public static final int VCPU_TIME_INFO_TSC_SHIFT_OFFSET = dev.domus.abi.flyweight.VcpuTimeInfoFlyweight.TSC_SHIFT_OFFSET;
     /** Event channel ports of the 2-level ABI: 64 words of 64 bits. */
     public static final int EVTCHN_2L_NR_CHANNELS = dev.domus.abi.EventChannelOp.EVTCHN_2L_NR_CHANNELS;
 

@@ -7,6 +7,7 @@ import dev.domus.abi.SchedOp;
 import dev.domus.abi.VcpuContext;
 import dev.domus.hv.console.ConsoleRing;
 import dev.domus.hv.evtchn.EventChannels;
+import dev.domus.hv.evtchn.SharedInfoLayout;
 import dev.domus.hv.loader.HeapQuota;
 import dev.domus.hv.sched.RunTokens;
 import java.util.ArrayList;
@@ -30,6 +31,10 @@ public final class Domain implements EventChannels.Notifier {
 
     /** Java heap quota of a domain whose toolstack sets none (the config's {@code java_heap}). */
     public static final long DEFAULT_JAVA_HEAP = 256L << 20;
+
+    /** vcpu_time_info's TSC scale: with shift 1, a multiplier of 2^31 maps one TSC tick to 1 ns. */
+    static final int TSC_TO_SYSTEM_MUL = 0x8000_0000;
+    static final int TSC_SHIFT = 1;
 
     private final DomainTable table;
     private final int domid;
@@ -520,12 +525,16 @@ public final class Domain implements EventChannels.Notifier {
             return;
         }
         GuestMemory m = physmap.vcpuView(vcpu);
-        long t = si + (long) vcpu * dev.domus.hv.evtchn.SharedInfoLayout.VCPU_INFO_SIZE
-            + dev.domus.hv.evtchn.SharedInfoLayout.VCPU_TIME_OFFSET;
+        long t = si + (long) vcpu * SharedInfoLayout.VCPU_INFO_SIZE + SharedInfoLayout.VCPU_TIME_OFFSET;
         try {
             int version = m.getIntVolatile(t);
             m.putIntVolatile(t, version + 1);
-            m.putLongVolatile(t + dev.domus.hv.evtchn.SharedInfoLayout.TIME_SYSTEM_TIME_OFFSET, table.systemTime());
+            long now = table.systemTime();
+            // The TSC counts system-time nanoseconds, so the scale is one: (delta << 1) * 2^31 >> 32.
+            m.putLong(t + SharedInfoLayout.TIME_TSC_TIMESTAMP_OFFSET, now);
+            m.putLong(t + SharedInfoLayout.TIME_SYSTEM_TIME_OFFSET, now);
+            m.putInt(t + SharedInfoLayout.TIME_TSC_TO_SYSTEM_MUL_OFFSET, TSC_TO_SYSTEM_MUL);
+            m.putByte(t + SharedInfoLayout.TIME_TSC_SHIFT_OFFSET, (byte) TSC_SHIFT);
             m.putIntVolatile(t, version + 2);
         } catch (dev.domus.abi.GuestMemoryFault fault) {
             // The guest gave its shared_info page away; it gets no time.
@@ -615,6 +624,11 @@ public final class Domain implements EventChannels.Notifier {
         @Override
         public boolean resumed() {
             return resumedBoot;
+        }
+
+        @Override
+        public long readTsc() {
+            return table.systemTime();
         }
     }
 

@@ -16,7 +16,10 @@ public final class SharedInfoLayout {
     public static final int EVTCHN_PENDING_SEL_OFFSET = 8;
     public static final int VCPU_TIME_OFFSET = 32;
     public static final int TIME_VERSION_OFFSET = 0;
+    public static final int TIME_TSC_TIMESTAMP_OFFSET = 8;
     public static final int TIME_SYSTEM_TIME_OFFSET = 16;
+    public static final int TIME_TSC_TO_SYSTEM_MUL_OFFSET = 24;
+    public static final int TIME_TSC_SHIFT_OFFSET = 28;
     public static final int EVTCHN_PENDING_OFFSET = 2048;
     public static final int EVTCHN_MASK_OFFSET = 2560;
     public static final int WC_VERSION_OFFSET = 3072;

@@ -27,8 +27,12 @@ public final class GuestKernels3 {
         while (true) {
             int ver = m.getIntVolatile(t);
             long time = m.getLongVolatile(t + 16);
+            long stamp = m.getLong(t + 8);
+            int mul = m.getInt(t + 24);
+            int shift = m.getByte(t + 28);
+            long tsc = v.readTsc();
             if ((ver & 1) == 0 && m.getIntVolatile(t) == ver) {
-                return time;
+                return dev.domus.abi.PvClock.systemTime(tsc, stamp, time, mul, shift);
             }
         }
     }

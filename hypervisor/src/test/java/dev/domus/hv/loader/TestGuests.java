@@ -111,6 +111,11 @@ final class TestGuests {
     /** The context a test vCPU hands its guest: id, count and gate; no guest memory. */
     record Context(int vcpuId, HypercallGate gate) implements VcpuContext {
         @Override
+        public long readTsc() {
+            return System.nanoTime();
+        }
+
+        @Override
         public int vcpuCount() {
             return 1;
         }
