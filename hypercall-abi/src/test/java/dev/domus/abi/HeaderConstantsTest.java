@@ -41,6 +41,7 @@ class HeaderConstantsTest {
             Map.entry("DOMUS_KERNEL_resume", "the Domus domctl extension"),
             Map.entry("DOMUS_KERNEL_CLASS_MAX", "the Domus domctl extension"),
             Map.entry("DOMUS_CLASSPATH_MAX", "the Domus domctl extension"),
+            Map.entry("XENMAPSPACE_domus_gmfn_foreign_ro", "the Domus map-space extension, checked unassigned below"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -171,5 +172,19 @@ class HeaderConstantsTest {
         assertTrue(taken.contains(Hypercalls.__HYPERVISOR_hypfs_op));
         assertTrue(!taken.contains(Hypercalls.__HYPERVISOR_domus_async_op),
                 "Xen 4.17 assigns " + Hypercalls.__HYPERVISOR_domus_async_op);
+    }
+
+    @Test
+    void domusReadOnlyMapSpaceTakesANumberXenLeavesUnassigned() throws IOException {
+        XenHeaders.assumeHeaders();
+        String memh = Files.readString(XenHeaders.ROOT.resolve("memory.h"));
+        Matcher m = Pattern.compile("(?m)^#define\\s+XENMAPSPACE_\\w+\\s+(\\d+)").matcher(memh);
+        Set<Integer> taken = new java.util.HashSet<>();
+        while (m.find()) {
+            taken.add(Integer.parseInt(m.group(1)));
+        }
+        assertTrue(taken.contains(MemoryOp.XENMAPSPACE_gmfn_foreign));
+        assertTrue(!taken.contains(DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro),
+                "Xen 4.17 assigns map space " + DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro);
     }
 }

@@ -12,6 +12,7 @@ import dev.domus.abi.ConsoleIo;
 import dev.domus.abi.Domctl;
 import dev.domus.abi.DomusAsync;
 import dev.domus.abi.DomusDomctl;
+import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.EventChannelOp;
 import dev.domus.abi.GrantTableOp;
 import dev.domus.abi.Hypercalls;
@@ -54,7 +55,7 @@ public final class AbiDump {
             EventChannelOp.class, Virq.class, GrantTableOp.class, VcpuOp.class, XenVersion.class,
             ConsoleIo.class, Sysctl.class, Domctl.class, MmuUpdate.class, XsWire.class,
             XenbusState.class, StartInfo.class, SharedInfo.class, Blkif.class, DomusAsync.class,
-            DomusDomctl.class);
+            DomusDomctl.class, DomusMemoryOp.class);
 
     private final Map<String, Long> constants;
     private final List<StructLayout> structs;

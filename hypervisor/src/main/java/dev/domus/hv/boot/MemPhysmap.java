@@ -107,6 +107,14 @@ final class MemPhysmap implements Physmap {
     }
 
     @Override
+    public int mapForeignReadOnly(long pfn, Physmap source, long sourcePfn) {
+        if (!(source instanceof MemPhysmap m)) {
+            return -dev.domus.abi.XenErrno.XEN_EINVAL;
+        }
+        return memory.mapForeign(pfn, m.memory, sourcePfn, P2mType.p2m_map_foreign_ro);
+    }
+
+    @Override
     public int unmapForeign(long pfn) {
         return memory.unmapForeign(pfn);
     }

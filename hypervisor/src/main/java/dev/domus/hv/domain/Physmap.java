@@ -48,6 +48,15 @@ public interface Physmap {
      */
     int mapForeign(long pfn, Physmap source, long sourcePfn);
 
+    /**
+     * As {@link #mapForeign}, read-only ({@code XENMAPSPACE_domus_gmfn_foreign_ro}): the mapper
+     * cannot write the frame, so the owner's log-dirty bitmap is not touched (live migration
+     * reads pages this way while tracking the guest's own writes).
+     */
+    default int mapForeignReadOnly(long pfn, Physmap source, long sourcePfn) {
+        return -dev.domus.abi.XenErrno.XEN_EOPNOTSUPP;
+    }
+
     /** Removes a foreign mapping at {@code pfn}: 0 or {@code -XEN_EINVAL}. */
     int unmapForeign(long pfn);
 

@@ -2,6 +2,7 @@ package dev.domus.hv.hypercall;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.MemoryOp;
 import dev.domus.abi.Xen;
 import dev.domus.abi.XenErrno;
@@ -25,7 +26,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       of a domid_t): pages; {@code XENMEM_maximum_ram_page}, {@code XENMEM_maximum_gpfn}.</li>
  *   <li>{@code XENMEM_add_to_physmap_batch} with {@code XENMAPSPACE_gmfn_foreign} (Dom0
  *       only): maps frames of {@code foreign_domid} ({@code idxs}: its PFNs) at the caller's
- *       {@code gpfns}; per-entry status in {@code errs}. {@code XENMEM_remove_from_physmap}
+ *       {@code gpfns}; per-entry status in {@code errs}. The Domus extension
+ *       {@code XENMAPSPACE_domus_gmfn_foreign_ro} maps the same way, read-only, without
+ *       marking the pages dirty (see {@link DomusMemoryOp}). {@code XENMEM_remove_from_physmap}
  *       removes such a mapping.</li>
  * </ul>
  * Each struct is copied in once; each PFN of a list is read exactly once.
@@ -149,7 +152,8 @@ final class MemoryOpHandler implements HypercallHandler {
         long idxs = b.getLong(A + 8, LITTLE_ENDIAN);
         long gpfns = b.getLong(A + 16, LITTLE_ENDIAN);
         long errs = b.getLong(A + 24, LITTLE_ENDIAN);
-        if (space != MemoryOp.XENMAPSPACE_gmfn_foreign) {
+        boolean readOnly = space == DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro;
+        if (space != MemoryOp.XENMAPSPACE_gmfn_foreign && !readOnly) {
             return -XenErrno.XEN_EOPNOTSUPP;
         }
         if (!ctx.privileged()) {
@@ -178,7 +182,8 @@ final class MemoryOpHandler implements HypercallHandler {
             for (int i = 0; i < n; i++) {
                 long idx = b.getLong(idxOff + i * 8, LITTLE_ENDIAN);
                 long gpfn = b.getLong(gpfnOff + i * 8, LITTLE_ENDIAN);
-                int r = d.physmap().mapForeign(gpfn, source.physmap(), idx);
+                int r = readOnly ? d.physmap().mapForeignReadOnly(gpfn, source.physmap(), idx)
+                    : d.physmap().mapForeign(gpfn, source.physmap(), idx);
                 b.putInt(errOff + i * 4, r, LITTLE_ENDIAN);
             }
             if (ctx.copyOut(errs + done * 4L, errOff, n * 4) < 0) {

@@ -695,12 +695,14 @@ public final class DomainMemory {
         if (!P2mType.isRam(ot)) {
             return -XEN_EINVAL;
         }
-        long a = owner.resolveLocked(ownerPfn, true); // unshare / page in; owner RAM is writable
+        boolean writable = type == p2m_grant_map_rw || type == p2m_map_foreign;
+        // Page in (and, for a writable map, unshare). A read-only map must not count as a
+        // write: it leaves a logdirty page clean and a shared page shared.
+        long a = owner.resolveLocked(ownerPfn, writable);
         if (a < 0) {
             return (int) a == -XEN_EFAULT ? -XEN_EINVAL : (int) a;
         }
         long mfn = owner.p2m.mfn(ownerPfn);
-        boolean writable = type == p2m_grant_map_rw || type == p2m_map_foreign;
         if (writable) {
             allocator.getWritable(mfn);
             owner.writableForeignMaps.incrementAndGet();

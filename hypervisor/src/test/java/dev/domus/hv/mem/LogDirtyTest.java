@@ -2,6 +2,7 @@ package dev.domus.hv.mem;
 
 import static dev.domus.abi.XenErrno.XEN_EINVAL;
 import static dev.domus.hv.p2m.P2mType.p2m_grant_map_rw;
+import static dev.domus.hv.p2m.P2mType.p2m_map_foreign_ro;
 import static dev.domus.hv.p2m.P2mType.p2m_ram_logdirty;
 import static dev.domus.hv.p2m.P2mType.p2m_ram_rw;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,6 +123,30 @@ class LogDirtyTest {
         pv.quiesce();
         assertEquals(1, dom.logDirtyClean(bitmap), "marked when the last reference went");
         assertEquals(0, dom.logDirtyClean(bitmap));
+    }
+
+    @Test
+    void readOnlyForeignMappingsLeaveThePageCleanAndCannotWrite() {
+        DomainMemory peer = new DomainMemory(2, alloc, 4, 4);
+        assertEquals(0, dom.logDirtyEnable());
+        long[] bitmap = new long[dom.logDirtyBitmapWords()];
+        dom.logDirtyClean(bitmap);
+        GuestMemoryView v = dom.newView();
+        v.putInt(41L * PAGE, 0x1234); // the guest's own write
+        v.offline();
+        assertEquals(0, peer.mapForeign(1, dom, 40, p2m_map_foreign_ro));
+        assertEquals(0, peer.mapForeign(2, dom, 41, p2m_map_foreign_ro));
+        GuestMemoryView pv = peer.newView();
+        assertEquals(0x1234, pv.getInt(2L * PAGE), "reads the owner's frame");
+        assertThrows(dev.domus.abi.GuestMemoryFault.class, () -> pv.putInt(PAGE, 3));
+        assertEquals(p2m_ram_logdirty, dom.typeOf(40), "mapping read-only leaves the page write-protected");
+        assertEquals(0, peer.unmapForeign(1));
+        assertEquals(0, peer.unmapForeign(2));
+        pv.quiesce();
+        dom.logDirtyClean(bitmap);
+        assertTrue(!bit(bitmap, 40), "never dirtied by the read-only mapper");
+        assertTrue(bit(bitmap, 41), "the guest's write is still reported");
+        assertEquals(0, dom.logDirtyClean(bitmap), "and nothing is marked when the mapping goes");
     }
 
     @Test
