@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  * it with one line and exit code 1.
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = "Show domains live (CPU%, memory, vCPUs, state), as xentop.")
+        description = "Show domains live (CPU%%, memory, vCPUs, state), as xentop.")
 public final class TopCommand implements Callable<Integer> {
 
     @Option(names = "--home", paramLabel = "DIR",

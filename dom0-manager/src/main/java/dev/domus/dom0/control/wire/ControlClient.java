@@ -31,17 +31,40 @@ public final class ControlClient {
     /**
      * A fresh request id for one operator action: host-unique by pid, wall-clock and
      * monotonic time, plus 64 random bits. Not {@code UUID.randomUUID()}: seeding its
-     * SecureRandom costs a console command ~150 ms.
+     * SecureRandom costs a console command ~150 ms. A StringBuilder, not {@code +}: the
+     * first string concatenation of that shape makes a fresh JVM spin method handles
+     * (StringConcatFactory), about 30 ms of every console command.
      */
     public static String newRequestId() {
-        return Long.toHexString(ProcessHandle.current().pid()) + "-" + Long.toHexString(System.currentTimeMillis())
-                + "-" + Long.toHexString(System.nanoTime()) + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        return new StringBuilder(64).append(Long.toHexString(pid()))
+                .append('-').append(Long.toHexString(System.currentTimeMillis()))
+                .append('-').append(Long.toHexString(System.nanoTime()))
+                .append('-').append(Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
+    }
+
+    /**
+     * This process's id. From {@code /proc/self} where there is one: {@code ProcessHandle}
+     * starts the JDK's process-reaper machinery and its lambdas, about 20 ms of a console
+     * command.
+     */
+    private static long pid() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
     }
 
     public Reply call(String command, List<String> args) throws DomusUnavailableException {
-        return call(newRequestId(), command, args, line -> { });
+        return call(newRequestId(), command, args, IGNORE_LINES);
     }
+
+    /** Not a lambda: the first lambda a fresh JVM links costs it tens of milliseconds. */
+    private static final Consumer<String> IGNORE_LINES = new Consumer<>() {
+        @Override
+        public void accept(String line) {
+        }
+    };
 
     /**
      * Sends one request and returns the final reply; streamed lines go to {@code lines}.
