@@ -43,6 +43,11 @@ final class MemPhysmap implements Physmap {
     }
 
     @Override
+    public GuestMemoryView threadView() {
+        return shared.threadView();
+    }
+
+    @Override
     public void quiesce(int vcpu) {
         GuestMemoryView v = vcpuViews[vcpu];
         if (v != null) {

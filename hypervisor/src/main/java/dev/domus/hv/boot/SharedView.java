@@ -13,16 +13,44 @@ import dev.domus.hv.mem.GuestMemoryView;
  */
 final class SharedView implements GuestMemory {
 
+    /** A thread and its view: immutable, so a racy read of {@link #last} is safe. */
+    private static final class Owned {
+        final Thread thread;
+        final GuestMemoryView view;
+
+        Owned(Thread thread, GuestMemoryView view) {
+            this.thread = thread;
+            this.view = view;
+        }
+    }
+
     private final DomainMemory memory;
-    private final ThreadLocal<GuestMemoryView> views;
+    private final ThreadLocal<Owned> views;
+    /**
+     * The last thread's view: a one-entry cache in front of the ThreadLocal, since most
+     * accesses come from the thread that made the previous one. A plain field: another
+     * thread's entry (safely published through its final fields) only costs a lookup.
+     */
+    private Owned last;
 
     SharedView(DomainMemory memory) {
         this.memory = memory;
-        this.views = ThreadLocal.withInitial(memory::newView);
+        this.views = ThreadLocal.withInitial(() -> new Owned(Thread.currentThread(), memory.newView()));
+        this.last = new Owned(null, null);
+    }
+
+    /** The calling thread's view (created on its first use). */
+    GuestMemoryView threadView() {
+        return v();
     }
 
     private GuestMemoryView v() {
-        return views.get();
+        Owned o = last;
+        if (o.thread != Thread.currentThread()) {
+            o = views.get();
+            last = o;
+        }
+        return o.view;
     }
 
     @Override

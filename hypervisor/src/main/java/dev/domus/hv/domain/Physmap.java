@@ -81,6 +81,16 @@ public interface Physmap {
     }
 
     /**
+     * The calling thread's own view behind {@link #memory()} (created on first use), for the
+     * argument copies of hypercalls made on a thread that is not a vCPU (Dom0's threads). Its
+     * user takes it {@linkplain dev.domus.hv.mem.GuestMemoryView#offline() offline} when the
+     * hypercall ends. Null for a physmap that has none (copies then use {@link #copyFromGuest}).
+     */
+    default dev.domus.hv.mem.GuestMemoryView threadView() {
+        return null;
+    }
+
+    /**
      * The memory manager behind this physmap (package {@code mem}), for the grant tables, which
      * map frames between domains; null for a physmap that has none.
      */

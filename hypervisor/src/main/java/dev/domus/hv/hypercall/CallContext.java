@@ -1,8 +1,10 @@
 package dev.domus.hv.hypercall;
 
+import dev.domus.abi.GuestMemory;
 import dev.domus.abi.XenErrno;
 import dev.domus.hv.domain.Domain;
 import dev.domus.hv.domain.Vcpu;
+import dev.domus.hv.mem.GuestMemoryView;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -10,6 +12,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * its vCPU (null for a Dom0 thread that is not a vCPU, or an async drain thread), and a
  * preallocated hypervisor buffer that every hypercall copies its argument structs into
  * exactly once ({@code copy_from_guest}), validates there, and acts on only from there.
+ * Copies go through the caller's own translation cache (the vCPU's view, or the Dom0
+ * thread's), so a hit takes no lock.
  *
  * <p>The buffer is split so a multicall entry and the struct of the call it runs do not
  * overlap: {@link #MC_OFFSET} holds the multicall entry, {@link #ARG_OFFSET} the struct of
@@ -34,6 +38,9 @@ public final class CallContext {
     boolean inAsync;
     /** Guest address of the struct the current call copied in (for late OUT fields). */
     long lastArg;
+    private GuestMemoryView view;
+    private boolean viewResolved;
+    private PollWait pollWait;
 
     public CallContext(Domain domain, Vcpu vcpu) {
         this.domain = domain;
@@ -75,7 +82,9 @@ public final class CallContext {
         if (length < 0 || offset < 0 || offset + length > SIZE) {
             return -XenErrno.XEN_EINVAL;
         }
-        return domain.physmap().copyFromGuest(gpa, buffer, offset, length);
+        GuestMemoryView v = view();
+        return v != null ? v.copyFromGuest(gpa, buffer, offset, length)
+            : domain.physmap().copyFromGuest(gpa, buffer, offset, length);
     }
 
     /** Copies {@code length} bytes of the buffer at {@code offset} to guest address {@code gpa}. */
@@ -83,7 +92,53 @@ public final class CallContext {
         if (length < 0 || offset < 0 || offset + length > SIZE) {
             return -XenErrno.XEN_EINVAL;
         }
-        return domain.physmap().copyToGuest(gpa, buffer, offset, length);
+        GuestMemoryView v = view();
+        return v != null ? v.copyToGuest(gpa, buffer, offset, length)
+            : domain.physmap().copyToGuest(gpa, buffer, offset, length);
+    }
+
+    /**
+     * The view the copies go through: the vCPU's own (online for the whole hypercall: the gate
+     * quiesced it at entry), or the calling thread's any-thread view, which {@link #endCall()}
+     * takes offline again. Resolved on first use, on the owning thread. Null (async contexts,
+     * physmaps without views): copies take the domain's lock per page instead.
+     */
+    private GuestMemoryView view() {
+        GuestMemoryView v = view;
+        if (v == null && !inAsync && !viewResolved) {
+            viewResolved = true;
+            if (vcpu != null) {
+                GuestMemory g = domain.physmap().vcpuView(vcpu.index());
+                v = g instanceof GuestMemoryView gv ? gv : null;
+            } else {
+                v = domain.physmap().threadView();
+            }
+            view = v;
+        }
+        return v;
+    }
+
+    /**
+     * A hypercall on a non-vCPU thread ended or is about to park the thread: its view goes
+     * offline, so an idle Dom0 thread never holds back the reclamation of unmapped frames (a
+     * later copy brings it back online by itself). A vCPU's view stays online: it goes offline
+     * when the vCPU blocks or is descheduled.
+     */
+    public void release() {
+        GuestMemoryView v = view;
+        if (v != null && vcpu == null) {
+            v.offline();
+        }
+    }
+
+    /** This context's reusable SCHEDOP_poll condition (created on the first poll). */
+    PollWait pollWait() {
+        PollWait p = pollWait;
+        if (p == null) {
+            p = new PollWait();
+            pollWait = p;
+        }
+        return p;
     }
 
     public boolean privileged() {

@@ -18,15 +18,32 @@ import dev.domus.hv.domain.VcpuThread;
  */
 public final class DomainGate implements HypercallGate {
 
+    /** A thread and its context: immutable, so a racy read of {@link #lastThread} is safe. */
+    private static final class Owned {
+        final Thread thread;
+        final CallContext context;
+
+        Owned(Thread thread, CallContext context) {
+            this.thread = thread;
+            this.context = context;
+        }
+    }
+
     private final Domain domain;
     private final Dispatcher dispatcher;
-    private final ThreadLocal<CallContext> foreignThreads;
+    private final ThreadLocal<Owned> foreignThreads;
+    /**
+     * The context of the last non-vCPU thread that called: a one-entry cache in front of the
+     * ThreadLocal (most calls come from the thread that made the previous one). A plain field:
+     * another thread's entry, published through final fields, only costs a lookup.
+     */
+    private Owned lastThread = new Owned(null, null);
 
     public DomainGate(Domain domain, Dispatcher dispatcher) {
         this.domain = domain;
         this.dispatcher = dispatcher;
         this.foreignThreads = domain.isPrivileged()
-            ? ThreadLocal.withInitial(() -> new CallContext(domain, null))
+            ? ThreadLocal.withInitial(() -> new Owned(Thread.currentThread(), new CallContext(domain, null)))
             : null;
     }
 
@@ -57,7 +74,17 @@ public final class DomainGate implements HypercallGate {
         if (foreignThreads == null) {
             return -XenErrno.XEN_EPERM;
         }
-        return dispatcher.dispatch(foreignThreads.get(), op, a1, a2, a3, a4, a5);
+        Owned o = lastThread;
+        if (o.thread != t) {
+            o = foreignThreads.get();
+            lastThread = o;
+        }
+        CallContext ctx = o.context;
+        try {
+            return dispatcher.dispatch(ctx, op, a1, a2, a3, a4, a5);
+        } finally {
+            ctx.release();
+        }
     }
 
     @Override

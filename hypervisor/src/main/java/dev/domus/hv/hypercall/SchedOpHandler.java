@@ -53,6 +53,7 @@ final class SchedOpHandler implements HypercallHandler {
                     v.block();
                     v.refreshTime();
                 } else {
+                    ctx.release(); // a parked Dom0 thread must not hold back frame reclamation
                     d.awaitEvent(() -> ev.upcallPending(idx), 0);
                 }
                 return 0;
@@ -126,28 +127,23 @@ final class SchedOpHandler implements HypercallHandler {
             return rc;
         }
         EventChannels ev = ctx.domain().events();
-        int[] ports = new int[nr];
+        PollWait ready = ctx.pollWait();
+        int[] ports = ready.ports;
         for (int i = 0; i < nr; i++) {
             ports[i] = ctx.buffer().getInt(CallContext.BULK_OFFSET + i * 4, LITTLE_ENDIAN);
             if (ports[i] <= 0 || ports[i] >= ev.nrPorts()) {
                 return -XenErrno.XEN_EINVAL;
             }
         }
-        java.util.function.BooleanSupplier ready = () -> {
-            for (int p : ports) {
-                if (ev.isPending(p)) {
-                    return true;
-                }
-            }
-            return timeout != 0 && timers.now() >= timeout;
-        };
         Vcpu v = ctx.vcpu();
+        ready.arm(nr, timeout, ev, timers, v);
         if (v == null) {
             long wait = timeout == 0 ? 0 : Math.max(1, timeout - timers.now());
+            ctx.release(); // a parked Dom0 thread must not hold back frame reclamation
             ctx.domain().awaitEvent(ready, wait);
             return 0;
         }
-        long handle = timeout == 0 ? -1 : timers.schedule(timeout, now -> v.wake());
+        long handle = timeout == 0 ? -1 : timers.schedule(timeout, ready);
         v.polling(ports);
         try {
             while (!ready.getAsBoolean()) {

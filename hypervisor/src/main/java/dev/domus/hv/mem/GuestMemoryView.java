@@ -119,16 +119,22 @@ public final class GuestMemoryView implements GuestMemory {
      * holds nothing, so it no longer delays frame reclamation. The next access brings it back.
      */
     public void offline() {
-        if (quiesced == CLOSED) {
+        long q = quiesced;
+        if (q == CLOSED) {
             return;
         }
-        // Keep the tags: they stay valid for offlineGeneration. Forcing the next access down
-        // the slow path (cachedGeneration = -1) is what brings the view back online.
-        if (cachedGeneration != -1) {
-            offlineGeneration = cachedGeneration;
-            cachedGeneration = -1;
+        if (q != DomainMemory.OFFLINE) {
+            // Keep the tags: they stay valid for offlineGeneration. Forcing the next access down
+            // the slow path (cachedGeneration = -1) is what brings the view back online.
+            if (cachedGeneration != -1) {
+                offlineGeneration = cachedGeneration;
+                cachedGeneration = -1;
+            }
+            // A release store suffices: it orders this thread's accesses before it, and a
+            // reclaimer that reads OFFLINE (a volatile read) frees only after them. The
+            // full fence is needed only when coming online (announce, then read).
+            QUIESCED.setRelease(this, DomainMemory.OFFLINE);
         }
-        quiesced = DomainMemory.OFFLINE;
         domain.reclaimIfPending();
     }
 
@@ -148,8 +154,9 @@ public final class GuestMemoryView implements GuestMemory {
     }
 
     private void online() {
-        // Announce first, then read the generation (both volatile): a reclaimer that still saw
-        // us offline freed only frames whose removal the read below observes.
+        // Announce first, then read the generation (a volatile store, then a volatile read: the
+        // one full fence of the handshake): a reclaimer that still saw us offline freed only
+        // frames whose removal the read below observes.
         quiesced = 0;
         long g = p2m.generation();
         if (g == offlineGeneration) {
@@ -157,7 +164,9 @@ public final class GuestMemoryView implements GuestMemory {
         } else {
             flush(g);
         }
-        quiesced = g;
+        // Raising the announced generation from 0 to g only lets reclamation proceed; a
+        // reclaimer that still reads 0 just waits: a release store is enough.
+        QUIESCED.setRelease(this, g);
     }
 
     /** The generation moved (or the view was offline): drop every cached translation. */
@@ -233,6 +242,12 @@ public final class GuestMemoryView implements GuestMemory {
             return -XEN_EFAULT;
         }
         long pfn = address >>> PAGE_SHIFT;
+        // Coming back online keeps the cache when nothing was remapped meanwhile: look again
+        // before taking the lock (this is every access of an any-thread view).
+        int i = (int) pfn & CACHE_MASK;
+        if ((write ? writeTag[i] : readTag[i]) == pfn && p2m.generation() == cachedGeneration) {
+            return frameBase[i] + (address & OFFSET_MASK);
+        }
         long r;
         synchronized (domain) {
             r = domain.resolveLocked(pfn, write);
