@@ -6,6 +6,7 @@ import java.util.List;
 import dev.domus.dom0.console.command.ConsoleCommand;
 import dev.domus.dom0.console.command.CreateCommand;
 import dev.domus.dom0.console.command.DestroyCommand;
+import dev.domus.dom0.console.command.MigrateCommand;
 import dev.domus.dom0.console.command.RestoreCommand;
 import dev.domus.dom0.console.command.SaveCommand;
 import dev.domus.dom0.console.command.EventsCommand;
@@ -53,7 +54,7 @@ public final class DomusCli implements Runnable {
             PauseCommand.class, UnpauseCommand.class, ShutdownCommand.class, RebootCommand.class,
             DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, VcpuSetCommand.class,
             VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
-            SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, TopCommand.class,
+            SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, TopCommand.class,
             AbiCommand.class);
 
     @CommandLine.Spec

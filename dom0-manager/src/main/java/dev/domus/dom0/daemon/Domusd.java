@@ -83,7 +83,10 @@ public final class Domusd implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("domusd: host up: home " + settings.home() + ", " + settings.memoryMib() + " MiB, "
                 + settings.pcpus() + " pCPUs, scheduler " + settings.sched() + "; control socket "
-                + daemon.controlSocket() + (ms == null ? "" : "; metrics " + ms.url(metrics.substring(0,
+                + daemon.controlSocket()
+                + (daemon.host() instanceof Toolstack t && t.migrationAddress() != null
+                        ? "; migrations on " + t.migrationAddress() : "")
+                + (ms == null ? "" : "; metrics " + ms.url(metrics.substring(0,
                 metrics.lastIndexOf(':')))));
         System.out.flush();
         stopped.await();

@@ -2,7 +2,6 @@ package dev.domus.dom0.save;
 
 import java.nio.file.Path;
 
-import dev.domus.abi.Xen;
 import dev.domus.hv.boot.Dom0;
 
 /**
@@ -15,7 +14,6 @@ import dev.domus.hv.boot.Dom0;
  */
 public final class DomainLoader {
 
-    private static final int PAGE = Xen.PAGE_SIZE;
     private final Dom0 dom0;
 
     public DomainLoader(Dom0 dom0) {
@@ -25,72 +23,10 @@ public final class DomainLoader {
     /** Loads {@code image} into {@code domid}; returns the image as read. */
     public SavedImage load(Path image, int domid, SavedDomainInfo expected) throws ImageException {
         try (GuestPageIo io = new GuestPageIo(dom0)) {
-            Batch b = new Batch(io, domid, expected);
-            SavedImage img = ImageReader.read(image, b::page);
+            PageLoader b = new PageLoader(io, domid, expected, false);
+            SavedImage img = ImageReader.read(image, b);
             b.flush();
             return img;
-        }
-    }
-
-    /** Pages collected until a mapping batch is full. */
-    private static final class Batch {
-        private final GuestPageIo io;
-        private final int domid;
-        private final SavedDomainInfo info;
-        private final long[] pfns = new long[GuestPageIo.BATCH];
-        private final long[] types = new long[GuestPageIo.BATCH];
-        private final byte[] data = new byte[GuestPageIo.BATCH * PAGE];
-        private final int[] err = new int[GuestPageIo.BATCH];
-        private int n;
-
-        Batch(GuestPageIo io, int domid, SavedDomainInfo info) {
-            this.io = io;
-            this.domid = domid;
-            this.info = info;
-        }
-
-        void page(long pfn, long type, byte[] src, int off) throws ImageException {
-            if (info.isSpecial(pfn)) {
-                return;
-            }
-            if (type == ImageFormat.PAGE_ABSENT) {
-                long rc = io.release(domid, pfn);
-                if (rc != 1) {
-                    throw new ImageException("giving back absent pfn " + pfn + " failed: " + rc);
-                }
-                return;
-            }
-            pfns[n] = pfn;
-            types[n] = type;
-            if (type == ImageFormat.PAGE_NORMAL) {
-                System.arraycopy(src, off, data, n * PAGE, PAGE);
-            }
-            if (++n == GuestPageIo.BATCH) {
-                flush();
-            }
-        }
-
-        void flush() throws ImageException {
-            if (n == 0) {
-                return;
-            }
-            long rc = io.map(domid, pfns, n, err);
-            try {
-                if (rc != n) {
-                    throw new ImageException("mapping " + n + " pages of the new domain " + domid + " failed ("
-                            + rc + " mapped): is the image's memory size larger than the domain's?");
-                }
-                for (int i = 0; i < n; i++) {
-                    if (types[i] == ImageFormat.PAGE_NORMAL) {
-                        io.write(i, data, i * PAGE);
-                    } else {
-                        io.zero(i);
-                    }
-                }
-            } finally {
-                io.unmapAll();
-                n = 0;
-            }
         }
     }
 }

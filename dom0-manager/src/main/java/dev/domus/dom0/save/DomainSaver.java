@@ -54,7 +54,7 @@ public final class DomainSaver {
             long sharedInfoPfn = info.specialPfns().length > 1 ? info.specialPfns()[1] : -1;
             if (sharedInfoPfn >= 0) {
                 pfns[0] = sharedInfoPfn;
-                if (io.map(domid, pfns, 1, err) == 1) {
+                if (io.mapReadOnly(domid, pfns, 1, err) == 1) {
                     io.read(0, page, 0);
                     w.record(ImageFormat.REC_TYPE_SHARED_INFO, page);
                 }
@@ -66,7 +66,7 @@ public final class DomainSaver {
                 for (int i = 0; i < n; i++) {
                     pfns[i] = first + i;
                 }
-                long rc = io.map(domid, pfns, n, err);
+                long rc = io.mapReadOnly(domid, pfns, n, err);
                 if (rc < 0) {
                     throw new ImageException("mapping pages " + first + ".." + (first + n - 1) + " of domain " + domid
                             + " failed: XEN error " + (-rc));

@@ -1,5 +1,6 @@
 package dev.domus.dom0.save;
 
+import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.GuestMemory;
 import dev.domus.abi.HypercallGate;
 import dev.domus.abi.Hypercalls;
@@ -55,13 +56,26 @@ public final class GuestPageIo implements AutoCloseable {
      * page) in {@code err}. A negative return is the whole call's error.
      */
     public long map(int domid, long[] pfns, int n, int[] err) {
+        return map(domid, pfns, n, err, MemoryOp.XENMAPSPACE_gmfn_foreign);
+    }
+
+    /**
+     * As {@link #map}, read-only ({@code XENMAPSPACE_domus_gmfn_foreign_ro}): reading a page
+     * this way does not mark it dirty, so a save or a migration round leaves log-dirty to the
+     * guest's own writes.
+     */
+    public long mapReadOnly(int domid, long[] pfns, int n, int[] err) {
+        return map(domid, pfns, n, err, DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro);
+    }
+
+    private long map(int domid, long[] pfns, int n, int[] err, int space) {
         if (n > BATCH) {
             throw new IllegalArgumentException(n + " > " + BATCH);
         }
         this.domid = domid;
         mem.setMemory(scratch, 32, (byte) 0);
         mem.putShort(scratch, (short) Xen.DOMID_SELF);
-        mem.putShort(scratch + 2, (short) MemoryOp.XENMAPSPACE_gmfn_foreign);
+        mem.putShort(scratch + 2, (short) space);
         mem.putShort(scratch + 4, (short) n);
         mem.putShort(scratch + 6, (short) domid);
         mem.putLong(scratch + 8, idx);
@@ -123,6 +137,16 @@ public final class GuestPageIo implements AutoCloseable {
         mem.putLong(scratch + 8, 1);
         mem.putShort(scratch + 24, (short) domid);
         return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_decrease_reservation, scratch);
+    }
+
+    /** XENMEM_populate_physmap of one PFN of {@code domid} (a page absent earlier in a migration stream). */
+    public long populate(int domid, long pfn) {
+        mem.setMemory(scratch, 32, (byte) 0);
+        mem.putLong(idx, pfn);
+        mem.putLong(scratch, idx);
+        mem.putLong(scratch + 8, 1);
+        mem.putShort(scratch + 24, (short) domid);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_populate_physmap, scratch);
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class ImageReader {
     public static SavedImage read(Path image, PageSink sink) throws ImageException {
         try (InputStream raw = Files.newInputStream(image);
              InputStream in = new BufferedInputStream(raw, 1 << 20)) {
-            return new Pass(image, in, sink).run();
+            return new Pass(image + " is not a usable Domus save image: ", in, sink, null, false).run();
         } catch (NoSuchFileException e) {
             throw new ImageException("no such image file: " + image);
         } catch (IOException e) {
@@ -47,11 +47,33 @@ public final class ImageReader {
         }
     }
 
+    /** Called once, before the first page of a stream, with what came before it. */
+    @FunctionalInterface
+    public interface Start {
+        void begin(SavedDomainInfo info, String configSource, String config) throws Exception;
+    }
+
+    /**
+     * Reads a migration stream: the same headers and records, checked the same way, from a
+     * socket. {@code start} runs before the first PAGE_DATA record (the target builds the domain
+     * there); a page may come more than once (pre-copy rounds), the last copy wins. Reading stops
+     * at END without looking further (the source waits for an answer then).
+     *
+     * @param what  names the stream in messages (e.g. "the migration stream from 10.0.0.1")
+     */
+    public static SavedImage readStream(InputStream in, String what, Start start, PageSink sink)
+            throws ImageException, IOException {
+        return new Pass(what + " is corrupt: ", in, sink, start, true).run();
+    }
+
     /** One pass over one image. */
     private static final class Pass {
-        private final Path image;
+        private final String prefix;
         private final InputStream in;
         private final PageSink sink;
+        private final Start start;
+        private final boolean stream;
+        private boolean started;
         private final CRC32C crc = new CRC32C();
         private final byte[] head = new byte[8];
         private final ByteBuffer hb = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
@@ -67,14 +89,30 @@ public final class ImageReader {
         private long zero;
         private long absent;
 
-        Pass(Path image, InputStream in, PageSink sink) {
-            this.image = image;
+        Pass(String prefix, InputStream in, PageSink sink, Start start, boolean stream) {
+            this.prefix = prefix;
             this.in = in;
             this.sink = sink;
+            this.start = start;
+            this.stream = stream;
         }
 
         private ImageException bad(String what) {
-            return new ImageException(image + " is not a usable Domus save image: " + what);
+            return new ImageException(prefix + what);
+        }
+
+        private void start() throws ImageException {
+            if (started || start == null) {
+                return;
+            }
+            started = true;
+            try {
+                start.begin(info, configSource, config);
+            } catch (ImageException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new ImageException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            }
         }
 
         private void readFully(byte[] b, int len, String what) throws IOException, ImageException {
@@ -124,7 +162,7 @@ public final class ImageReader {
                     break;
                 }
             }
-            if (in.read() >= 0) {
+            if (!stream && in.read() >= 0) {
                 throw bad("data after the END record at byte " + offset);
             }
             if (info == null) {
@@ -164,6 +202,7 @@ public final class ImageReader {
                     if (len != 0) {
                         throw bad("END record with a " + len + "-byte body");
                     }
+                    start();
                     return true;
                 }
                 case REC_TYPE_DOMUS_DOMAIN_INFO -> {
@@ -188,7 +227,10 @@ public final class ImageReader {
                     Fields f = Fields.reader(body, len, name);
                     vcpus.add(new long[] {f.getU32(), f.getU32(), f.getU64()});
                 }
-                case REC_TYPE_PAGE_DATA -> pageData(n, len);
+                case REC_TYPE_PAGE_DATA -> {
+                    start();
+                    pageData(n, len);
+                }
                 default -> {
                     if ((type & REC_TYPE_OPTIONAL) == 0) {
                         throw bad("unknown record type " + name + " (#" + n + ") that is not optional");

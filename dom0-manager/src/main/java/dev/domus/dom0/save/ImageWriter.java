@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -15,13 +16,16 @@ import java.util.zip.CRC32C;
  * Writes a save image (see {@link ImageFormat}) to a new file through a 1 MiB buffer. Call
  * {@link #finish()} after the last record: it writes END and fsyncs. A writer that is closed
  * without {@code finish} deletes its file, so a failed save never leaves a partial image.
+ * The same records go over a socket for live migration ({@link #ImageWriter(WritableByteChannel)}):
+ * then {@code finish} only flushes, and closing leaves the channel to its owner.
  */
 public final class ImageWriter implements AutoCloseable {
 
     private static final byte[] PAD = new byte[8];
 
     private final Path path;
-    private final FileChannel ch;
+    private final FileChannel file;
+    private final WritableByteChannel ch;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -31,8 +35,18 @@ public final class ImageWriter implements AutoCloseable {
 
     /** Creates {@code path} (it must not exist) and writes the image and domain headers. */
     public ImageWriter(Path path) throws IOException {
+        this(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    /** Writes the image and domain headers to {@code stream} (a migration's socket). */
+    public ImageWriter(WritableByteChannel stream) throws IOException {
+        this(null, stream);
+    }
+
+    private ImageWriter(Path path, WritableByteChannel channel) throws IOException {
         this.path = path;
-        this.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.ch = channel;
+        this.file = channel instanceof FileChannel f && path != null ? f : null;
         try {
             ByteBuffer h = ByteBuffer.allocate(IHDR_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             h.putLong(IHDR_MARKER).putInt(IHDR_ID).putInt(VERSION).putShort((short) 0).putShort((short) 0).putInt(0);
@@ -129,11 +143,18 @@ public final class ImageWriter implements AutoCloseable {
         buf.clear();
     }
 
-    /** Writes the END record, flushes and fsyncs. The image is complete once this returns. */
+    /** Sends what is buffered (a migration flushes at the end of each round). */
+    public void flush() throws IOException {
+        drain();
+    }
+
+    /** Writes the END record, flushes and fsyncs (a file). The image is complete once this returns. */
     public void finish() throws IOException {
         record(REC_TYPE_END, PAD, 0, 0);
         drain();
-        ch.force(true);
+        if (file != null) {
+            file.force(true);
+        }
         finished = true;
     }
 
@@ -144,6 +165,9 @@ public final class ImageWriter implements AutoCloseable {
             return;
         }
         closed = true;
+        if (path == null) {
+            return; // a stream: its owner closes it
+        }
         try {
             ch.close();
         } finally {

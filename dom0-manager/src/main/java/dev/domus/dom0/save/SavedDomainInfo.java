@@ -53,7 +53,8 @@ public record SavedDomainInfo(String name, int sourceDomid, String kernelClass, 
         return new SavedDomainInfo(name, domid, kernel, cp, cmd, mem, max, vcpus, nr, special);
     }
 
-    boolean isSpecial(long pfn) {
+    /** One of the frames a build makes fresh on every host (never copied). */
+    public boolean isSpecial(long pfn) {
         for (long p : specialPfns) {
             if (p == pfn) {
                 return true;

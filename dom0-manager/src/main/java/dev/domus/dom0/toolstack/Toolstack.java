@@ -35,6 +35,10 @@ import dev.domus.dom0.daemon.HostControl;
 import dev.domus.dom0.daemon.Responder;
 import dev.domus.dom0.console.backend.ConsoleBackend;
 import dev.domus.dom0.console.backend.ConsoleOutput;
+import dev.domus.dom0.migrate.MigrationException;
+import dev.domus.dom0.migrate.MigrationListener;
+import dev.domus.dom0.migrate.MigrationReport;
+import dev.domus.dom0.migrate.MigrationSender;
 import dev.domus.dom0.save.DomainLoader;
 import dev.domus.dom0.save.DomainSaver;
 import dev.domus.dom0.save.ImageException;
@@ -78,7 +82,7 @@ public final class Toolstack implements HostControl {
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
-            "save", "restore");
+            "save", "restore", "migrate");
     private static final Set<String> QUERIES = Set.of("list", "info", "console", "wait-shutdown");
 
     private final DaemonSettings settings;
@@ -93,6 +97,7 @@ public final class Toolstack implements HostControl {
     private final BlkBack blkback;
     private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
     private final Thread watcher;
+    private final MigrationListener migrations;
     private final int schedId;
     private volatile boolean closed;
 
@@ -104,10 +109,21 @@ public final class Toolstack implements HostControl {
     public static Toolstack start(DaemonSettings s, EventSink events) throws DaemonException {
         long bytes = s.memoryMib() << 20;
         long dom0Bytes = Math.min(64L << 20, (bytes / 4) & ~0xfffL);
+        // Bound before the host boots: an address in use refuses the start, changing nothing.
+        java.net.ServerSocket listen = null;
+        if (s.listen() != null) {
+            try {
+                listen = MigrationListener.bind(s.listen());
+            } catch (IOException e) {
+                throw new DaemonException("--listen " + s.listen() + ": cannot listen there for migrations ("
+                        + e.getMessage() + "): choose another port or stop what uses it");
+            }
+        }
         Host host;
         try {
             host = Host.start(new HostConfig(bytes, s.pcpus(), s.sched(), dom0Bytes));
         } catch (IllegalArgumentException e) {
+            closeQuietly(listen);
             throw new DaemonException("cannot boot the host: " + e.getMessage());
         }
         Xenstored xenstored = new Xenstored();
@@ -115,13 +131,15 @@ public final class Toolstack implements HostControl {
         try {
             socket = XsUnixSocketServer.start(xenstored, s.home().resolve("xenstored.sock"));
         } catch (IOException e) {
+            closeQuietly(listen);
             xenstored.close();
             host.close();
             throw new DaemonException("cannot start xenstored: " + e.getMessage());
         }
         try {
-            return new Toolstack(s, events, host, xenstored, socket);
+            return new Toolstack(s, events, host, xenstored, socket, listen);
         } catch (RuntimeException e) {
+            closeQuietly(listen);
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -133,8 +151,18 @@ public final class Toolstack implements HostControl {
         }
     }
 
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // failing anyway
+            }
+        }
+    }
+
     private Toolstack(DaemonSettings settings, EventSink events, Host host, Xenstored xenstored,
-                      XsUnixSocketServer socket) {
+                      XsUnixSocketServer socket, java.net.ServerSocket listen) {
         this.settings = settings;
         this.events = events;
         this.host = host;
@@ -154,6 +182,12 @@ public final class Toolstack implements HostControl {
         this.watcher = new Thread(this::watch, "dom0-toolstack-watcher");
         watcher.setDaemon(true);
         watcher.start();
+        this.migrations = listen == null ? null : MigrationListener.start(listen, host.dom0(), new Incoming());
+    }
+
+    /** Where this host accepts migrations (HOST:PORT, the real port if 0 was asked for), or null. */
+    public String migrationAddress() {
+        return migrations == null ? null : migrations.address();
     }
 
     private static Path logs(Path home) {
@@ -206,6 +240,7 @@ public final class Toolstack implements HostControl {
             case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
             case "save" -> save(c.arg(0, "a domain (name or domid)"), c.arg(1, "an image file (domus save DOM FILE)"), a);
             case "restore" -> restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
+            case "migrate" -> migrate(c.arg(0, "a domain (name or domid)"), c.arg(1, "a target (domus migrate DOM HOST:PORT)"), a);
             default -> throw new CommandException("unknown command '" + c.name() + "'");
         };
     }
@@ -488,6 +523,168 @@ public final class Toolstack implements HostControl {
         }
         return String.format("restored %s (domid %d) from %s in %d ms%s", cfg.name(), domid, file,
                 (System.nanoTime() - t0) / 1_000_000, paused ? ", paused" : "");
+    }
+
+    // ---------------------------------------------------------------- live migration (dev.domus.dom0.migrate)
+
+    private synchronized String migrate(String dom, String to, List<String> args) throws CommandException {
+        ManagedDomain m = resolve(dom);
+        long timeoutMs;
+        int maxRounds = MigrationSender.DEFAULT_MAX_ROUNDS;
+        try {
+            timeoutMs = SaveSupport.timeoutMillis(args);
+            for (String a : args) {
+                if (a.startsWith("--max-rounds=")) {
+                    maxRounds = Integer.parseInt(a.substring("--max-rounds=".length()));
+                    if (maxRounds < 1 || maxRounds > 1000) {
+                        throw new NumberFormatException();
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new CommandException("--max-rounds takes a number of pre-copy rounds from 1 to 1000");
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+        int domid = m.domid();
+        String home = "/local/domain/" + domid;
+        DomainConfig cfg = m.config;
+        BuiltDomain b = m.built;
+        SavedDomainInfo info = new SavedDomainInfo(m.name(), domid, cfg.kernel(),
+                cfg.kernelJar() == null ? "" : cfg.kernelJar().toString(), cfg.extra() == null ? "" : cfg.extra(),
+                cfg.memoryMib() * 1024, cfg.maxmemMib() * 1024, cfg.vcpus(), b.nrPages(),
+                new long[] {b.startInfoPfn(), b.sharedInfoPfn(), b.storePfn(), b.consolePfn()});
+        String text;
+        try {
+            text = cfg.source() == null ? null : Files.readString(cfg.source());
+        } catch (IOException e) {
+            throw new CommandException("cannot migrate " + m.name() + ": its config " + cfg.source()
+                    + " cannot be read: " + e.getMessage());
+        }
+        boolean[] suspended = {false};
+        MigrationSender.Source source = new MigrationSender.Source() {
+            @Override
+            public void suspend() throws Exception {
+                Suspender.suspend(v -> xs.write(home + "/control/shutdown", v),
+                        () -> SaveSupport.suspended(hc.domainInfo(domid)),
+                        () -> SaveSupport.gone(hc.domainInfo(domid)),
+                        timeoutMs * 1_000_000L, m.name());
+                suspended[0] = true;
+            }
+
+            @Override
+            public Map<String, String> xenstore() {
+                return SaveSupport.subtree(xs, home);
+            }
+
+            @Override
+            public long[][] vcpus() {
+                DomainInfo di = hc.domainInfo(domid);
+                long[][] v = new long[cfg.vcpus()][];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = new long[] {i, i < m.vcpusOnline ? 1 : 0, i == 0 && di != null ? di.cpuTimeNs() : 0};
+                }
+                return v;
+            }
+        };
+        MigrationReport r;
+        try {
+            r = new MigrationSender(host.dom0()).migrate(domid, info, cfg.source() == null ? null : cfg.source().toString(),
+                    text, source, to, maxRounds, null);
+        } catch (MigrationException e) {
+            if (e.outcome() == MigrationException.Outcome.TARGET) {
+                r = e.report();
+            } else if (e.outcome() == MigrationException.Outcome.UNKNOWN) {
+                throw new CommandException("cannot migrate " + m.name() + ": " + e.getMessage());
+            } else {
+                throw new CommandException("cannot migrate " + m.name() + ": " + e.getMessage() + resumeAfterFailure(m,
+                        suspended[0]));
+            }
+        }
+        teardown(m, "migrated to " + to + " as domid " + r.targetDomid());
+        events.domainEvent(ControlEvent.MIGRATED, domid, m.name(), "to " + to + " as domid " + r.targetDomid());
+        return args.contains("--json") ? r.json() : r.text();
+    }
+
+    /** The migration failed with the domain only here: it runs on (resumed if it was suspended). */
+    private String resumeAfterFailure(ManagedDomain m, boolean suspended) {
+        int domid = m.domid();
+        try {
+            xs.write("/local/domain/" + domid + "/control/shutdown", "");
+        } catch (XsError ignored) {
+            // the request node is only advisory; resuming matters
+        }
+        DomainInfo i = hc.domainInfo(domid);
+        if (suspended || SaveSupport.suspended(i)) {
+            long rc = hc.resume(domid);
+            return rc < 0 ? "; and resuming it failed: " + XenError.name(rc) : "; it was resumed and keeps running here";
+        }
+        return "; it keeps running here";
+    }
+
+    /** The toolstack's side of an incoming migration (see {@link MigrationListener}). */
+    private final class Incoming implements MigrationListener.Target {
+        @Override
+        public int build(SavedDomainInfo info, String configSource, String config) throws Exception {
+            synchronized (Toolstack.this) {
+                if (closed) {
+                    throw new CommandException("the target host is stopping");
+                }
+                Path src = configSource == null || configSource.isEmpty() ? settings.home().resolve(info.name() + ".cfg")
+                        : Path.of(configSource);
+                DomainConfig cfg;
+                try {
+                    cfg = XlConfigParser.parse(config, src.getParent(), src);
+                } catch (ConfigException e) {
+                    throw new CommandException("the config of " + info.name() + " is refused here: " + e.getMessage());
+                }
+                if (cfg.memoryMib() * 256 != info.nrPages()) {
+                    throw new CommandException("the config of " + info.name() + " gives " + cfg.memoryMib()
+                            + " MiB but the stream holds " + info.nrPages() + " pages");
+                }
+                return Toolstack.this.build(cfg, true, true).domid();
+            }
+        }
+
+        @Override
+        public void prepare(int domid, SavedImage image) {
+            synchronized (Toolstack.this) {
+                String home = "/local/domain/" + domid;
+                for (Map.Entry<String, String> e : image.xenstore().entrySet()) {
+                    if (e.getKey().startsWith("data/")) {
+                        xs.write(home + "/" + e.getKey(), e.getValue());
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void commit(int domid, String from) throws Exception {
+            synchronized (Toolstack.this) {
+                ManagedDomain m = domains.get(domid);
+                if (m == null) {
+                    throw new CommandException("the incoming domain " + domid + " was destroyed before it could run");
+                }
+                check(hc.unpause(domid), "unpause");
+                applySchedParams(domid, m.config);
+                m.schedApplied = true;
+                events.domainEvent(ControlEvent.MIGRATED, domid, m.name(), "arrived from " + from);
+            }
+        }
+
+        @Override
+        public void abort(int domid, String why) {
+            synchronized (Toolstack.this) {
+                ManagedDomain m = domains.get(domid);
+                if (m != null) {
+                    try {
+                        teardown(m, "incoming migration failed: " + why);
+                    } catch (CommandException | RuntimeException e) {
+                        System.err.println("domusd: removing the partial incoming domain " + domid + " failed: " + e);
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -968,6 +1165,9 @@ public final class Toolstack implements HostControl {
                 return;
             }
             closed = true;
+            if (migrations != null) {
+                migrations.close();
+            }
             for (ManagedDomain m : new ArrayList<>(domains.values())) {
                 try {
                     teardown(m, "host stopping");
