@@ -91,6 +91,11 @@ public final class ControlServer implements AutoCloseable {
                 public void heartbeat() throws IOException {
                     ControlProtocol.writeFrame(ch, ControlProtocol.HEARTBEAT, "");
                 }
+
+                @Override
+                public void progress(String report) throws IOException {
+                    ControlProtocol.writeFrame(ch, ControlProtocol.PROGRESS, report);
+                }
             };
             String reply;
             try {

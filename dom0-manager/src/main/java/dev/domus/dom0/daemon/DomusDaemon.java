@@ -11,6 +11,7 @@ import dev.domus.dom0.control.CommandException;
 import dev.domus.dom0.control.CommandService;
 import dev.domus.dom0.control.ControlEvent;
 import dev.domus.dom0.control.ControlJournal;
+import dev.domus.dom0.control.Progress;
 import dev.domus.dom0.control.wire.ControlProtocol.Request;
 
 /**
@@ -163,7 +164,14 @@ public final class DomusDaemon implements AutoCloseable {
                 return host.query(cmd, r.args(), out);
             }
             if (host.journaledCommands().contains(cmd)) {
-                ControlEvent result = service.submit(new Command(r.requestId(), cmd, r.args()));
+                // Long commands (save, restore, migrate) stream progress to this client.
+                ControlEvent result = Progress.with(report -> {
+                    try {
+                        out.progress(report);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, () -> service.submit(new Command(r.requestId(), cmd, r.args())));
                 if (!result.ok()) {
                     throw new CommandException(result.message());
                 }

@@ -9,4 +9,8 @@ public interface Responder {
 
     /** Proves the client is still there during a wait; fails when it has gone. */
     void heartbeat() throws IOException;
+
+    /** A progress report of a long command (see {@code dev.domus.dom0.control.Progress}). */
+    default void progress(String report) throws IOException {
+    }
 }

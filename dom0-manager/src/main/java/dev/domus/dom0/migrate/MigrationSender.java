@@ -252,6 +252,11 @@ public final class MigrationSender {
             for (long word : pending) {
                 total += Long.bitCount(word);
             }
+            for (long p : info.specialPfns()) {
+                if (p >= 0 && p < info.nrPages() && (pending[(int) (p >>> 6)] & (1L << (p & 63))) != 0) {
+                    total--;
+                }
+            }
             long sent = 0;
             int n = 0;
             for (int wi = 0; wi < pending.length; wi++) {

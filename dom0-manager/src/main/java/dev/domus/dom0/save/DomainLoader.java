@@ -22,9 +22,21 @@ public final class DomainLoader {
 
     /** Loads {@code image} into {@code domid}; returns the image as read. */
     public SavedImage load(Path image, int domid, SavedDomainInfo expected) throws ImageException {
+        return load(image, domid, expected, (d, t, b) -> { });
+    }
+
+    /** As above, telling {@code progress} every 256 pages (bytes: the page data loaded). */
+    public SavedImage load(Path image, int domid, SavedDomainInfo expected, DomainSaver.Progress progress)
+            throws ImageException {
         try (GuestPageIo io = new GuestPageIo(dom0)) {
             PageLoader b = new PageLoader(io, domid, expected, false);
-            SavedImage img = ImageReader.read(image, b);
+            long[] pages = {0};
+            SavedImage img = ImageReader.read(image, (pfn, type, data, off) -> {
+                b.page(pfn, type, data, off);
+                if ((++pages[0] & 255) == 0 || pages[0] == expected.nrPages()) {
+                    progress.pages(pages[0], expected.nrPages(), pages[0] * 4096);
+                }
+            });
             b.flush();
             return img;
         }

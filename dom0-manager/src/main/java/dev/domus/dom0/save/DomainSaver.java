@@ -24,6 +24,12 @@ public final class DomainSaver {
         this.dom0 = dom0;
     }
 
+    /** Told after each batch of pages (for a progress display). */
+    @FunctionalInterface
+    public interface Progress {
+        void pages(long done, long total, long bytes);
+    }
+
     /** What a save wrote. */
     public record Result(long bytes, long normalPages, long zeroPages, long absentPages, long nanos) {
         public double mibPerSecond() {
@@ -38,6 +44,12 @@ public final class DomainSaver {
      */
     public Result save(int domid, SavedDomainInfo info, String configSource, String configText,
                        Map<String, String> xenstore, long[][] vcpus, Path file) throws ImageException {
+        return save(domid, info, configSource, configText, xenstore, vcpus, file, (d, t, b) -> { });
+    }
+
+    /** As above, telling {@code progress} as pages go out. */
+    public Result save(int domid, SavedDomainInfo info, String configSource, String configText,
+                       Map<String, String> xenstore, long[][] vcpus, Path file, Progress progress) throws ImageException {
         long t0 = System.nanoTime();
         try (ImageWriter w = new ImageWriter(file); GuestPageIo io = new GuestPageIo(dom0)) {
             w.domainInfo(info);
@@ -86,6 +98,7 @@ public final class DomainSaver {
                     }
                 }
                 io.unmapAll();
+                progress.pages(first + n, info.nrPages(), w.bytes());
             }
             batch.writeTo(w);
             w.finish();

@@ -27,6 +27,7 @@ import dev.domus.dom0.control.Command;
 import dev.domus.dom0.control.CommandException;
 import dev.domus.dom0.control.ControlEvent;
 import dev.domus.dom0.control.Json;
+import dev.domus.dom0.control.Progress;
 import dev.domus.dom0.daemon.DaemonException;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
@@ -469,7 +470,8 @@ public final class Toolstack implements HostControl {
                 vcpus[v] = new long[] {v, v < m.vcpusOnline ? 1 : 0, v == 0 && di != null ? di.cpuTimeNs() : 0};
             }
             r = new DomainSaver(host.dom0()).save(domid, info, cfg.source() == null ? null : cfg.source().toString(),
-                    text, SaveSupport.subtree(xs, home), vcpus, path);
+                    text, SaveSupport.subtree(xs, home), vcpus, path,
+                    (done, total, bytes) -> Progress.report("save", 1, true, done, total, bytes, done == total));
         } catch (ImageException | IOException | RuntimeException e) {
             // The image is gone (the writer deletes a partial one): the guest runs on here.
             try {
@@ -506,7 +508,8 @@ public final class Toolstack implements HostControl {
         int domid = m.domid();
         String home = "/local/domain/" + domid;
         try {
-            new DomainLoader(host.dom0()).load(path, domid, img.info());
+            new DomainLoader(host.dom0()).load(path, domid, img.info(), (done, total, bytes) ->
+                    Progress.report("restore", 1, true, done, total, bytes, done == total));
             for (Map.Entry<String, String> e : img.xenstore().entrySet()) {
                 if (e.getKey().startsWith("data/")) {
                     xs.write(home + "/" + e.getKey(), e.getValue());
@@ -590,7 +593,8 @@ public final class Toolstack implements HostControl {
         MigrationReport r;
         try {
             r = new MigrationSender(host.dom0()).migrate(domid, info, cfg.source() == null ? null : cfg.source().toString(),
-                    text, source, to, maxRounds, null);
+                    text, source, to, maxRounds, (round, last, done, total, bytes) ->
+                            Progress.report("migrate", round, last, done, total, bytes, done == total));
         } catch (MigrationException e) {
             if (e.outcome() == MigrationException.Outcome.TARGET) {
                 r = e.report();

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.domus.dom0.console.DomusCli;
+import dev.domus.dom0.control.wire.ControlClient;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.toolstack.Toolstack;
@@ -148,8 +149,16 @@ class MigrateTest {
         assertVerified(a.xs(), domid, 1);
         a.xs().write("/local/domain/" + domid + "/data/note", "kept across hosts");
 
-        String out = ok(a, "migrate", "memcheck", b.listen()).out();
+        // through the control socket as the console does, with the progress reports it streams
+        List<String> reports = new ArrayList<>();
+        ControlClient.Reply reply = new ControlClient(a.home()).call(ControlClient.newRequestId(), "migrate",
+                List.of("memcheck", b.listen()), line -> { }, reports::add);
+        assertTrue(reply.ok(), reply.text());
+        String out = reply.text();
         System.out.print(out);
+        assertTrue(reports.stream().anyMatch(p -> p.startsWith("op=migrate round=1 last=0 done=")), reports.toString());
+        assertTrue(reports.stream().anyMatch(p -> p.matches("op=migrate round=\\d+ last=1 done=(\\d+) total=\\1 .*")),
+                "the stop-and-copy round is reported to its end: " + reports);
         assertTrue(out.contains("(stop-and-copy)") && out.contains("downtime"), out);
         int there = domid(out.substring(out.indexOf("as domid") + 3));
         assertFalse(ok(a, "list").out().contains("memcheck"), "the source's copy is destroyed");

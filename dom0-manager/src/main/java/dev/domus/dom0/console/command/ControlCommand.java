@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import dev.domus.dom0.console.ProgressBar;
 import dev.domus.dom0.control.wire.ControlClient;
 import dev.domus.dom0.control.wire.DomusHome;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,12 +36,32 @@ public abstract class ControlCommand implements Callable<Integer> {
 
     /** Sends the request, prints streamed lines and the reply; throws with domusd's message on failure. */
     protected int send(String command, List<String> args) throws Exception {
+        return send(command, args, false);
+    }
+
+    /**
+     * As {@link #send(String, List)}, drawing domusd's progress reports as a bar on stderr when
+     * {@code bar} is set and stdout is a terminal (never for scripts: no terminal, or --json).
+     */
+    protected int send(String command, List<String> args, boolean bar) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String id = requestId != null ? requestId : ControlClient.newRequestId();
-        ControlClient.Reply r = new ControlClient(DomusHome.resolve(home)).call(id, command, args, line -> {
-            out.println(line);
-            out.flush();
-        });
+        ProgressBar progress = bar && System.console() != null ? new ProgressBar(spec.commandLine().getErr()) : null;
+        ControlClient.Reply r;
+        try {
+            r = new ControlClient(DomusHome.resolve(home)).call(id, command, args, line -> {
+                out.println(line);
+                out.flush();
+            }, report -> {
+                if (progress != null) {
+                    progress.update(report, System.nanoTime());
+                }
+            });
+        } finally {
+            if (progress != null) {
+                progress.finish();
+            }
+        }
         if (!r.ok()) {
             throw new CommandFailedException(r.text());
         }

@@ -41,6 +41,6 @@ public final class MigrateCommand extends ControlCommand {
         if (json) {
             args.add("--json");
         }
-        return send("migrate", args);
+        return send("migrate", args, !json);
     }
 }

@@ -26,6 +26,6 @@ public final class RestoreCommand extends ControlCommand {
         if (paused) {
             args.add("--paused");
         }
-        return send("restore", args);
+        return send("restore", args, true);
     }
 }

@@ -29,6 +29,6 @@ public final class SaveCommand extends ControlCommand {
         if (timeoutMs != null) {
             args.add("--timeout=" + timeoutMs);
         }
-        return send("save", args);
+        return send("save", args, true);
     }
 }

@@ -73,6 +73,12 @@ public final class ControlClient {
      */
     public Reply call(String requestId, String command, List<String> args, Consumer<String> lines)
             throws DomusUnavailableException {
+        return call(requestId, command, args, lines, report -> { });
+    }
+
+    /** As above; progress reports of a long command go to {@code progress}. */
+    public Reply call(String requestId, String command, List<String> args, Consumer<String> lines,
+                      Consumer<String> progress) throws DomusUnavailableException {
         if (!Files.exists(socket)) {
             throw new DomusUnavailableException("no domusd is running for home " + socket.getParent()
                     + " (no " + socket.getFileName() + "): start one with 'bin/domusd --home "
@@ -91,6 +97,7 @@ public final class ControlClient {
                 switch (kind) {
                     case ControlProtocol.LINE -> lines.accept(text);
                     case ControlProtocol.HEARTBEAT -> { }
+                    case ControlProtocol.PROGRESS -> progress.accept(text);
                     case ControlProtocol.OK -> {
                         return new Reply(true, text);
                     }

@@ -26,6 +26,9 @@ import java.util.List;
  *   <li>{@code 'L'} + text: one line of streamed output (events --follow, console);</li>
  *   <li>{@code 'H'}: a heartbeat during a long wait (clients ignore it; it lets domusd
  *       notice a client that went away);</li>
+ *   <li>{@code 'P'} + text: a progress report of a long command (save, restore, migrate),
+ *       {@code key=value} pairs (see {@code dev.domus.dom0.control.Progress}); a client that
+ *       draws no progress bar ignores it;</li>
  *   <li>{@code 'O'} + text: final, success; the text is printed as is;</li>
  *   <li>{@code 'E'} + text: final, failure; the text is a one-line message.</li>
  * </ul>
@@ -42,6 +45,7 @@ public final class ControlProtocol {
 
     public static final char LINE = 'L';
     public static final char HEARTBEAT = 'H';
+    public static final char PROGRESS = 'P';
     public static final char OK = 'O';
     public static final char ERROR = 'E';
 
