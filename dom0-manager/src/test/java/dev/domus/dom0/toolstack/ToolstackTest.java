@@ -25,7 +25,6 @@ import dev.domus.dom0.toolstack.guests.ConsoleGuest;
 import dev.domus.dom0.toolstack.guests.CrashGuest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -209,9 +208,6 @@ class ToolstackTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("passed on main up to 7cab6c4; on today's main the Hello sample spends ~12 s "
-            + "of CPU between its first console line and 'tick 1' (seen in bin/domus-demo), so its three ticks miss the "
-            + "60 s bound on this loaded host: to be looked at with the loader/SDK helpers")
     void anSdkGuestUsesXenstoreAndItsConsoleRingThenPowersOff() throws Exception {
         int id = domid(ok("create", cfg("hello", "kernel = \"dev.domus.examples.hello.Hello\"\nmemory = 16\n"
                 + "extra = \"ticks=3\"\n").toString()).out());
@@ -278,7 +274,6 @@ class ToolstackTest {
         }
     }
 
-    @Disabled("Intermittent at the end of session 1: kvstore sometimes never publishes data/kvstore/status through its xenstore ring; the guest xenstore path needs debugging, see the issue #8 note")
     @Test
     void aGuestReadsAndWritesAFileBackedDiskThroughBlkback() throws Exception {
         Toolstack ts = (Toolstack) daemon.host();

@@ -32,6 +32,8 @@ public final class EventChannels {
     private final Clock clock;
     private final EventHandler[] handlers = new EventHandler[NR_PORTS];
     private final boolean[] bound = new boolean[NR_PORTS];
+    /** Times {@link #dispatch()} ran each port's handler: a wait on a port sees its event taken by the handler. */
+    private final int[] handled = new int[NR_PORTS];
     private final int[] pollPorts = new int[128];
     private int maxPort = -1;
 
@@ -142,6 +144,7 @@ public final class EventChannels {
                 int port = (w << 6) | b;
                 EventHandler h = handlers[port];
                 if (h != null && testAndClear(port)) {
+                    handled[port]++;
                     h.onEvent(port);
                     ran++;
                 }
@@ -171,6 +174,11 @@ public final class EventChannels {
      * Waits until {@code port} is pending or the absolute system time {@code deadlineNs}
      * passes ({@code 0}: forever). Returns true if the event came (and consumes it). A port
      * that is not bound fails at once with XEN_EINVAL rather than waiting forever.
+     *
+     * <p>If {@code port} has a handler, an event that {@link #dispatch()} hands to that
+     * handler while we wait also ends the wait: the pending bit is gone then, and polling for
+     * it would sleep until the deadline although the event came (the xenstore client lost
+     * replies that way: its handler read the reply, and the request then timed out).
      */
     public boolean waitFor(int port, long deadlineNs) {
         checkBound(port, "waitFor");
@@ -178,8 +186,9 @@ public final class EventChannels {
             if (testAndClear(port)) {
                 return true;
             }
+            int seen = handled[port];
             dispatch();
-            if (testAndClear(port)) {
+            if (handled[port] != seen || testAndClear(port)) {
                 return true;
             }
             if (deadlineNs != 0 && clock.now() >= deadlineNs) {

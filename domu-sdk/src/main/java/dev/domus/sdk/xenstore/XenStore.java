@@ -26,6 +26,10 @@ import java.util.function.Function;
  * Each request waits at most {@link #timeoutNs(long)} of system time for its answer
  * ({@code XEN_ETIMEDOUT} otherwise: xenstored is not serving this domain).
  *
+ * <p>Messages (up to {@code XENSTORE_PAYLOAD_MAX} bytes of payload) may be larger than the
+ * 1024-byte rings: requests are written and replies read in pieces, each side advancing its
+ * index and notifying the other, as Xen's xenbus does.
+ *
  * <p>One vCPU drives the client.
  */
 public final class XenStore {
@@ -39,6 +43,11 @@ public final class XenStore {
     private final ArrayDeque<WatchEvent> watchEvents = new ArrayDeque<>();
     private final java.util.HashMap<String, java.util.function.Consumer<WatchEvent>> watchHandlers = new java.util.HashMap<>();
     private final byte[] header = new byte[XSD_SOCKMSG_LENGTH];
+    // The response being read: its header so far, then its payload so far.
+    private final byte[] inHeader = new byte[XSD_SOCKMSG_LENGTH];
+    private int inHeaderFill;
+    private byte[] inPayload;
+    private int inPayloadFill;
     private int nextReqId = 1;
     private int awaitedReqId;
     private int replyType;
@@ -295,6 +304,10 @@ public final class XenStore {
                     break;
                 }
                 if (!events.waitFor(port, deadline)) {
+                    pump(); // a last look: the answer may have come with the deadline
+                    if (reply != null) {
+                        break;
+                    }
                     throw new XenException(XenErrno.XEN_ETIMEDOUT, what, "xenstored did not answer (is it serving this domain?)");
                 }
             }
@@ -343,53 +356,87 @@ public final class XenStore {
         }
     }
 
-    /** Reads every complete message in the response ring: watch events queue, our reply is kept. */
+    /**
+     * Reads what the response ring holds, as Xen's xenbus does: header and payload are taken
+     * in whatever pieces xenstored has written so far (a message may be larger than the
+     * ring), {@code rsp_cons} advances past every byte taken and xenstored is notified so it
+     * can write the rest. Each completed message is handled: watch events go to their handler
+     * or the queue, the awaited reply is kept.
+     */
     private void pump() {
-        while (true) {
-            int cons = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET);
-            int prod = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_RSP_PROD_OFFSET);
-            int avail = prod - cons;
-            if (avail < XSD_SOCKMSG_LENGTH) {
-                return;
-            }
-            for (int i = 0; i < XSD_SOCKMSG_LENGTH; i++) {
-                header[i] = rspByte(cons + i);
-            }
-            int type = getInt(header, 0);
-            int reqId = getInt(header, 4);
-            int len = getInt(header, 12);
-            if (len < 0 || len > XENSTORE_PAYLOAD_MAX) {
-                throw new XenException(XenErrno.XEN_EIO, "xenstore response", "bad payload length " + len);
-            }
-            if (avail < XSD_SOCKMSG_LENGTH + len) {
-                return; // rest not yet written
-            }
-            byte[] payload = new byte[len];
-            for (int i = 0; i < len; i++) {
-                payload[i] = rspByte(cons + XSD_SOCKMSG_LENGTH + i);
-            }
-            memory.putIntOrdered(ring + XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET, cons + XSD_SOCKMSG_LENGTH + len);
-            events.send(port);
-            if (type == XS_WATCH_EVENT) {
-                int nul = 0;
-                while (nul < len && payload[nul] != 0) {
-                    nul++;
+        boolean consumed = false;
+        try {
+            while (true) {
+                int cons = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET);
+                int prod = memory.getIntVolatile(ring + XENSTORE_DOMAIN_INTERFACE_RSP_PROD_OFFSET);
+                int avail = prod - cons;
+                if (avail < 0 || avail > RING) {
+                    throw new XenException(XenErrno.XEN_EIO, "xenstore response", "ring indexes corrupted (prod "
+                            + prod + ", cons " + cons + ")");
                 }
-                String path = new String(payload, 0, nul, StandardCharsets.UTF_8);
-                String token = nul + 1 <= len ? text(slice(payload, nul + 1)) : "";
-                WatchEvent event = new WatchEvent(path, token);
-                java.util.function.Consumer<WatchEvent> handler = watchHandlers.get(token);
-                if (handler != null) {
-                    handler.accept(event);
+                if (avail == 0) {
+                    return;
+                }
+                int taken;
+                if (inPayload == null) {
+                    taken = Math.min(avail, XSD_SOCKMSG_LENGTH - inHeaderFill);
+                    for (int i = 0; i < taken; i++) {
+                        inHeader[inHeaderFill + i] = rspByte(cons + i);
+                    }
+                    inHeaderFill += taken;
+                    if (inHeaderFill == XSD_SOCKMSG_LENGTH) {
+                        int len = getInt(inHeader, 12);
+                        if (len < 0 || len > XENSTORE_PAYLOAD_MAX) {
+                            throw new XenException(XenErrno.XEN_EIO, "xenstore response", "bad payload length " + len);
+                        }
+                        inPayload = new byte[len];
+                        inPayloadFill = 0;
+                    }
                 } else {
-                    watchEvents.add(event);
+                    taken = Math.min(avail, inPayload.length - inPayloadFill);
+                    for (int i = 0; i < taken; i++) {
+                        inPayload[inPayloadFill + i] = rspByte(cons + i);
+                    }
+                    inPayloadFill += taken;
                 }
-            } else if (reqId == awaitedReqId && awaitedReqId != 0) {
-                replyType = type;
-                reply = payload;
+                // The bytes are copied out: give the space back before handling anything.
+                memory.putIntOrdered(ring + XENSTORE_DOMAIN_INTERFACE_RSP_CONS_OFFSET, cons + taken);
+                consumed = true;
+                if (inPayload != null && inPayloadFill == inPayload.length) {
+                    byte[] payload = inPayload;
+                    inPayload = null;
+                    inHeaderFill = 0;
+                    handle(getInt(inHeader, 0), getInt(inHeader, 4), payload);
+                }
             }
-            // a reply to a request nobody awaits any more (timed out) is dropped
+        } finally {
+            if (consumed) {
+                events.send(port); // xenstored may be waiting for room to write the rest
+            }
         }
+    }
+
+    private void handle(int type, int reqId, byte[] payload) {
+        int len = payload.length;
+        if (type == XS_WATCH_EVENT) {
+            int nul = 0;
+            while (nul < len && payload[nul] != 0) {
+                nul++;
+            }
+            String path = new String(payload, 0, nul, StandardCharsets.UTF_8);
+            String token = nul + 1 <= len ? text(slice(payload, nul + 1)) : "";
+            WatchEvent event = new WatchEvent(path, token);
+            java.util.function.Consumer<WatchEvent> handler = watchHandlers.get(token);
+            if (handler != null) {
+                handler.accept(event);
+            } else {
+                watchEvents.add(event);
+            }
+        } else if (reqId == awaitedReqId && awaitedReqId != 0) {
+            replyType = type;
+            reply = payload;
+        }
+        // a reply to a request nobody awaits any more (timed out, or posted without waiting) is dropped
     }
 
     private byte rspByte(int idx) {

@@ -58,6 +58,30 @@ public final class CoreChecks extends CheckKernel {
             ev.close(port);
         });
 
+        check("wait-ends-when-the-ports-handler-took-the-event", () -> {
+            // The awaited port has a handler, and its event arrives while waitFor dispatches:
+            // a lower port's handler (dispatched first: another pending word) raises it. The
+            // handler takes the event; the wait must end then, not sleep on to its deadline.
+            int[] ports = new int[80];
+            int n = 0;
+            int high;
+            do {
+                high = ports[n++] = ev.bindIpi(0);
+            } while (high < 64);
+            int low = ports[0];
+            int target = high;
+            int[] seen = {0};
+            ev.onEvent(high, p -> seen[0]++);
+            ev.onEvent(low, p -> ev.send(target));
+            ev.send(low);
+            boolean came = ev.waitFor(high, domu.now() + 2_000_000_000L);
+            expect(seen[0] == 1, "the awaited port's handler ran " + seen[0] + " times");
+            expect(came, "waitFor missed an event its port's handler took");
+            for (int i = 0; i < n; i++) {
+                ev.close(ports[i]);
+            }
+        });
+
         check("closed-port-send-fails", () -> {
             int port = ev.bindIpi(0);
             ev.close(port);

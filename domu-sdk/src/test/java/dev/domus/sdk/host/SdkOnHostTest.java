@@ -41,7 +41,7 @@ class SdkOnHostTest {
         String out = g.awaitOutput("DONE");
         assertEquals(List.of(), failures(out), out);
         for (String name : new String[] {"version", "multicall-results-per-entry", "event-ipi-roundtrip",
-                "closed-port-send-fails", "closed-port-wait-fails-not-hangs", "clock-and-sleep",
+                "wait-ends-when-the-ports-handler-took-the-event", "closed-port-send-fails", "closed-port-wait-fails-not-hangs", "clock-and-sleep",
                 "console-oversize-write-refused", "balloon-inflate-deflate"}) {
             assertTrue(out.contains("PASS " + name + "\n"), name + " did not pass:\n" + out);
         }

@@ -101,6 +101,27 @@ class GuestRingTest {
     }
 
     @Test
+    void guestMessagesLargerThanTheRingTravelInPieces() throws Exception {
+        BuiltDomain d = boot(LargeMessageGuest.class, "large", "data/large/done");
+        String home = "/local/domain/" + d.domid() + "/data/large/";
+        tools.write(home + "from-dom0", LargeMessageGuest.pattern(3000, 'a'));
+        for (int i = 0; i < LargeMessageGuest.CHILDREN; i++) {
+            tools.write(home + "dir/" + LargeMessageGuest.child(i), "");
+        }
+        tools.write(home + "ready", "1");
+        awaitWatch(home + "done");
+        // replies of 3000 bytes and of a 3-KiB listing reached the guest whole
+        assertEquals("same", tools.read(home + "from-dom0-read"), h.diagnostics());
+        assertEquals("all " + LargeMessageGuest.CHILDREN, tools.read(home + "dir-listed"));
+        // its 2000-byte request reached xenstored whole, and came back whole, around a watch event
+        assertEquals(LargeMessageGuest.pattern(2000, 'A'), tools.read(home + "mine"));
+        assertEquals("same", tools.read(home + "mine-read"));
+        assertEquals("2", tools.read(home + "mine-events"), "the watch's first fire and the write's");
+        assertEquals("XEN_E2BIG", tools.read(home + "too-big-refused"));
+        assertFalse(tools.directory(home.substring(0, home.length() - 1)).contains("too-big"));
+    }
+
+    @Test
     void twoGuestsCannotSeeEachOther() throws Exception {
         BuiltDomain a = boot(RingTestGuest.class, "alpha", "data/denied");
         awaitWatch("/local/domain/" + a.domid() + "/data/denied");
