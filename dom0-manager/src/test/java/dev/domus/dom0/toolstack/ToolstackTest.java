@@ -23,6 +23,7 @@ import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.XsError;
 import dev.domus.dom0.toolstack.guests.ConsoleGuest;
 import dev.domus.dom0.toolstack.guests.CrashGuest;
+import dev.domus.dom0.toolstack.guests.DiskGuest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -308,6 +309,42 @@ class ToolstackTest {
         }
         // read-only: the same disk as ',r' is served, and a write is refused by blkback
         ok("destroy", "kv");
+    }
+
+    @Test
+    void aGuestsBlkfrontWritesFlushesAndReadsAFileAndSurvivesARequestPastTheEnd() throws Exception {
+        Toolstack ts = (Toolstack) daemon.host();
+        org.junit.jupiter.api.Assumptions.assumeTrue(ts.grantTablesAvailable(), "blkback needs grant tables");
+        Path img = tmp.resolve("disk.img");
+        byte[] before = new byte[1 << 20]; // 2048 sectors of a known background
+        java.util.Arrays.fill(before, (byte) 0x5a);
+        Files.write(img, before);
+        int id = domid(ok("create", cfg("disk", "kernel = \"" + DiskGuest.class.getName() + "\"\nmemory = 16\n"
+                + "disk = [ 'file:" + img + ",xvda,w' ]\n").toString()).out());
+        try (XsClient xs = XsClient.connect(ts.xenstoredSocket())) {
+            String d = "/local/domain/" + id + "/data/disk/";
+            awaitNode(xs, d + "done", "1"::equals);
+            assertEquals("2048", xs.read(d + "sectors"));
+            assertEquals("same", xs.read(d + "read-back"));
+            String pastEnd = xs.read(d + "past-end");
+            assertTrue(pastEnd.startsWith("XEN_EIO: ") && pastEnd.contains("BLKIF_RSP_ERROR")
+                    && pastEnd.contains("beyond the disk's 2048"), pastEnd);
+            assertEquals("reads", xs.read(d + "after-error"), "the guest and its ring go on after the error");
+        }
+        // byte for byte, from the host's side of the file: the written range and nothing else changed
+        byte[] file = Files.readAllBytes(img);
+        assertEquals(before.length, file.length);
+        int start = (int) DiskGuest.FIRST * 512;
+        int end = start + DiskGuest.SECTORS * 512;
+        for (int i = 0; i < file.length; i++) {
+            byte want = i >= start && i < end ? DiskGuest.pattern(i - start) : (byte) 0x5a;
+            if (file[i] != want) {
+                throw new AssertionError("file byte " + i + " is " + file[i] + ", expected " + want);
+            }
+        }
+        assertTrue(ok("list", "--json", "disk").out().contains("\"state\":\"")
+                && !ok("list", "--json", "disk").out().contains("crashed"), "the guest still runs");
+        ok("destroy", "disk");
     }
 
     @Test

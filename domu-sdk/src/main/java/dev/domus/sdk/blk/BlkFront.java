@@ -24,7 +24,10 @@ import dev.domus.sdk.xenstore.XenStore;
  * {@code feature-flush-cache}, and goes {@code Connected} itself. Data moves through eleven
  * granted bounce pages (one request carries at most 44 KiB). Requests are synchronous: the
  * vCPU blocks on the event channel until the response arrives, or fails with
- * {@code XEN_ETIMEDOUT} if the backend never answers.
+ * {@code XEN_ETIMEDOUT} if the backend never answers. The backend judges sector ranges: an
+ * access past the end fails with {@code XEN_EIO} ("backend answered BLKIF_RSP_ERROR ...
+ * beyond the disk's N sectors"), after the requests of the same call that were in range
+ * have been served, as on a real disk.
  */
 public final class BlkFront {
 
@@ -177,14 +180,16 @@ public final class BlkFront {
         memory.putByte(req + BLKIF_REQUEST_OPERATION_OFFSET, (byte) BLKIF_OP_FLUSH_DISKCACHE);
         memory.putByte(req + BLKIF_REQUEST_NR_SEGMENTS_OFFSET, (byte) 0);
         memory.putLong(req + BLKIF_REQUEST_SECTOR_NUMBER_OFFSET, 0);
-        finish(req, "flush");
+        finish(req, "flush", "");
     }
 
     private void transfer(int op, long sector, byte[] buf, int off, int count) {
         String what = (op == BLKIF_OP_READ ? "read" : "write") + " of " + count + " sectors at " + sector;
-        if (count < 0 || sector < 0 || sector + count > sectors) {
-            throw new XenException(XenErrno.XEN_EINVAL, "blkfront " + id + " " + what, "disk has " + sectors + " sectors");
+        if (count < 0 || sector < 0) {
+            throw new XenException(XenErrno.XEN_EINVAL, "blkfront " + id + " " + what, "negative sector or count");
         }
+        // The range is blkback's to judge (it knows the disk): past the end it answers
+        // BLKIF_RSP_ERROR, which the error message below names.
         if (off < 0 || (long) off + (long) count * SECTOR > buf.length) {
             throw new XenException(XenErrno.XEN_EINVAL, "blkfront " + id + " " + what, "buffer too small");
         }
@@ -208,7 +213,8 @@ public final class BlkFront {
                 memory.putByte(seg + BLKIF_REQUEST_SEGMENT_LAST_SECT_OFFSET, (byte) (inSeg - 1));
                 memory.putShort(seg + 6, (short) 0);
             }
-            finish(req, what);
+            finish(req, what, sector + n > sectors ? " (sectors " + sector + ".." + (sector + n - 1)
+                    + " are beyond the disk's " + sectors + ")" : "");
             if (op == BLKIF_OP_READ) {
                 memory.getBytes(data, buf, off, n * SECTOR);
             }
@@ -229,7 +235,8 @@ public final class BlkFront {
         return req;
     }
 
-    private void finish(long req, String what) {
+    /** Posts the request and waits for its answer; {@code hint} is added to an error's message. */
+    private void finish(long req, String what, String hint) {
         long reqId = memory.getLong(req + BLKIF_REQUEST_ID_OFFSET);
         if (ring.pushRequests()) {
             events.send(port);
@@ -249,7 +256,8 @@ public final class BlkFront {
                 }
                 throw new XenException(status == BLKIF_RSP_EOPNOTSUPP ? XenErrno.XEN_EOPNOTSUPP : XenErrno.XEN_EIO,
                         "blkfront " + id + " " + what,
-                        status == BLKIF_RSP_EOPNOTSUPP ? "backend answered BLKIF_RSP_EOPNOTSUPP" : "backend answered BLKIF_RSP_ERROR");
+                        (status == BLKIF_RSP_EOPNOTSUPP ? "backend answered BLKIF_RSP_EOPNOTSUPP"
+                                : "backend answered BLKIF_RSP_ERROR") + hint);
             }
             if (ring.finalCheckForResponses()) {
                 continue;
