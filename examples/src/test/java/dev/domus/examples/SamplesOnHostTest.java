@@ -6,6 +6,7 @@ import dev.domus.abi.SchedOp;
 import dev.domus.examples.burn.Burn;
 import dev.domus.examples.memcheck.MemCheck;
 import dev.domus.examples.pingpong.PingPong;
+import dev.domus.sdk.host.TestHost;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
