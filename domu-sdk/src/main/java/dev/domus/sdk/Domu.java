@@ -368,7 +368,7 @@ public final class Domu {
         if (xenstore == null) {
             return;
         }
-        xenstore.pollWatch();
+        xenstore.poll(); // runs the SDK's watch handlers; the kernel's own watch events stay queued for it
         if (balloonChanged && balloon != null) {
             balloonChanged = false;
             balloon.adjust();

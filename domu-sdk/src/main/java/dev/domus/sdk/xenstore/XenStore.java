@@ -186,6 +186,14 @@ public final class XenStore {
         watchHandlers.put(token, handler);
     }
 
+    /**
+     * Reads what the response ring holds without waiting: events of watches with a handler
+     * ({@link #onWatch}) go to it, others join the queue (nothing is taken from the queue).
+     */
+    public void poll() {
+        pump();
+    }
+
     /** A queued watch event, or null (never blocks; reads what the ring holds first). */
     public WatchEvent pollWatch() {
         pump();
@@ -201,7 +209,8 @@ public final class XenStore {
                 return e;
             }
             if (!events.waitFor(port, deadlineNs)) {
-                return null;
+                pump();
+                return watchEvents.poll(); // null unless it came with the deadline
             }
         }
     }
