@@ -364,6 +364,58 @@ public final class Domain implements EventChannels.Notifier {
         }
     }
 
+    /**
+     * VCPUOP_up on vCPU {@code index} of this domain (the caller's own domain: the hypercall
+     * names no domain, so no guest can reach another's vCPUs).
+     *
+     * @return 0; {@code -XEN_ENOENT} for no such vCPU; {@code -XEN_EINVAL} for a vCPU with no
+     *         context to run (the domain has not started, or its thread ended), as Xen refuses
+     *         to bring up a vCPU that was never initialised
+     */
+    public int vcpuUp(int index) {
+        Vcpu v = vcpu(index);
+        if (v == null) {
+            return -dev.domus.abi.XenErrno.XEN_ENOENT;
+        }
+        synchronized (this) {
+            if (!v.hasThread()) {
+                return -dev.domus.abi.XenErrno.XEN_EINVAL;
+            }
+            v.bringUp();
+        }
+        return 0;
+    }
+
+    /**
+     * VCPUOP_down on vCPU {@code index}. As in Xen, bringing down the last vCPU that is up
+     * shuts the domain down (SHUTDOWN_poweroff) instead.
+     *
+     * @return 0, or {@code -XEN_ENOENT} for no such vCPU
+     */
+    public int vcpuDown(int index) {
+        Vcpu v = vcpu(index);
+        if (v == null) {
+            return -dev.domus.abi.XenErrno.XEN_ENOENT;
+        }
+        boolean last;
+        synchronized (this) {
+            last = true;
+            for (Vcpu other : vcpus) {
+                if (other != v && other.isOnline()) {
+                    last = false;
+                    break;
+                }
+            }
+            if (!last) {
+                v.bringDown();
+            }
+        }
+        if (last) {
+            shutdown(SchedOp.SHUTDOWN_poweroff);
+        }
+        return 0;
+    }
+
     void vcpuExited(Vcpu v) {
         retiredCpuTime += v.cpuTimeNs();
     }

@@ -28,6 +28,8 @@ public final class Vcpu extends RunnableUnit {
     private volatile boolean blocked;
     private volatile boolean killed;
     private volatile boolean online;
+    /** Xen's {@code _VPF_down}: set by VCPUOP_down, cleared by VCPUOP_up. */
+    private volatile boolean down;
     private volatile VcpuThread thread;
     /** Ports this vCPU waits on in SCHEDOP_poll, or null. Written by the vCPU itself. */
     volatile int[] pollPorts;
@@ -77,7 +79,18 @@ public final class Vcpu extends RunnableUnit {
         return blocked;
     }
 
+    /** The vCPU's thread runs and the vCPU is not down (Xen's nr_online_vcpus counts these). */
     public boolean isOnline() {
+        return online && !down;
+    }
+
+    /** Brought down with VCPUOP_down and not up again. */
+    public boolean isDown() {
+        return down;
+    }
+
+    /** Its thread has started and not ended: the vCPU has a context to bring up again. */
+    public boolean hasThread() {
         return online;
     }
 
@@ -96,7 +109,7 @@ public final class Vcpu extends RunnableUnit {
 
     @Override
     protected boolean wantsToRun() {
-        return online && !blocked && !killed && pauseCount.get() == 0 && domain.allowsRunning();
+        return online && !down && !blocked && !killed && pauseCount.get() == 0 && domain.allowsRunning();
     }
 
     @Override
@@ -175,6 +188,25 @@ public final class Vcpu extends RunnableUnit {
     public void wake() {
         if (blocked) {
             blocked = false;
+            tokens.update(this);
+        }
+    }
+
+    /**
+     * VCPUOP_down: the vCPU is no longer runnable. If it holds a pCPU it gives it back at its
+     * next safepoint (at once when it downs itself: the gate checks after the hypercall);
+     * waiting or blocked, it leaves the run queue now. Its thread stays parked in the
+     * hypervisor, its context kept, until {@link #bringUp}.
+     */
+    void bringDown() {
+        down = true;
+        tokens.update(this);
+    }
+
+    /** VCPUOP_up: runnable again (if nothing else stops it); it continues where it stopped. */
+    void bringUp() {
+        if (down) {
+            down = false;
             tokens.update(this);
         }
     }

@@ -17,7 +17,7 @@ public final class Hypercall {
         d.register(Hypercalls.__HYPERVISOR_set_timer_op, timers::setTimerOp);
         d.register(Hypercalls.__HYPERVISOR_xen_version, new XenVersionHandler());
         d.register(Hypercalls.__HYPERVISOR_console_io, new ConsoleIoHandler(hv.hostConsole()));
-        d.register(Hypercalls.__HYPERVISOR_vcpu_op, timers::vcpuOp);
+        d.register(Hypercalls.__HYPERVISOR_vcpu_op, new VcpuOpHandler(timers));
         d.register(Hypercalls.__HYPERVISOR_sched_op, new SchedOpHandler(hv.domains(), hv.timers()));
         d.register(Hypercalls.__HYPERVISOR_event_channel_op, new EventChannelHandler(hv.domains()));
         d.register(Hypercalls.__HYPERVISOR_domctl, new DomctlHandler(hv));

@@ -8,8 +8,8 @@ import dev.domus.hv.domain.Vcpu;
 
 /**
  * {@code __HYPERVISOR_set_timer_op(timeout)} and {@code __HYPERVISOR_vcpu_op(cmd, vcpuid,
- * arg)}: single-shot timers in absolute system time (ns since host boot), VCPUOP_is_up and
- * VCPUOP_get_runstate_info.
+ * arg)}: single-shot timers in absolute system time (ns since host boot) and
+ * VCPUOP_get_runstate_info. {@link VcpuOpHandler} sends the other vcpu_op sub-ops here.
  */
 final class TimerHandlers {
 
@@ -40,8 +40,6 @@ final class TimerHandlers {
         int id = (int) vcpuid;
         Vcpu target = ctx.domain().vcpu(id);
         switch ((int) cmd) {
-            case VcpuOp.VCPUOP_is_up:
-                return target == null ? (ctx.domain().isPrivileged() ? 1 : 0) : (target.isOnline() ? 1 : 0);
             case VcpuOp.VCPUOP_set_singleshot_timer: {
                 if (id != ctx.vcpuIndex()) {
                     return -XenErrno.XEN_EINVAL;
@@ -72,10 +70,11 @@ final class TimerHandlers {
                     return -XenErrno.XEN_ENOENT;
                 }
                 int state;
-                if (!target.isOnline()) {
-                    state = VcpuOp.RUNSTATE_offline;
-                } else if (target.currentPcpu() >= 0) {
+                if (target.currentPcpu() >= 0) {
+                    // first: a vCPU just brought down runs until its next safepoint
                     state = VcpuOp.RUNSTATE_running;
+                } else if (!target.isOnline()) {
+                    state = VcpuOp.RUNSTATE_offline;
                 } else if (target.isBlocked()) {
                     state = VcpuOp.RUNSTATE_blocked;
                 } else {
