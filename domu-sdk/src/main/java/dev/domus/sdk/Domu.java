@@ -39,12 +39,14 @@ import java.util.Map;
  * memory-resident structures found again by name.
  *
  * <p>Lifecycle: {@link #sleep(long)} and {@link #checkpoint()} are clean points where the SDK
- * acts on {@code control/shutdown} (suspend, poweroff, reboot) and on balloon targets.
+ * acts on {@code control/shutdown} (suspend, poweroff, reboot), on balloon targets and on
+ * {@code cpu/N/availability} ({@code domus vcpu-set}: vCPUs brought down and up).
  */
 public final class Domu {
 
     private static final String SHUTDOWN_TOKEN = "sdk:control/shutdown";
     private static final String BALLOON_TOKEN = "sdk:memory/target";
+    private static final String CPU_TOKEN = "sdk:cpu";
 
     private final VcpuContext vcpu;
     private final DomusKernel kernel;
@@ -66,6 +68,7 @@ public final class Domu {
     private Balloon balloon;
     private boolean shutdownRequested;
     private boolean balloonChanged;
+    private boolean cpusChanged;
 
     /** A device the SDK quiesces before a suspend and reconnects if it is cancelled. */
     public interface Device {
@@ -108,6 +111,10 @@ public final class Domu {
         if (d.xenstore != null) {
             d.xenstore.onWatch(SHUTDOWN_TOKEN, e -> d.shutdownRequested = true);
             d.xenstore.watchNoWait("control/shutdown", SHUTDOWN_TOKEN); // boot never waits for xenstored
+            // vCPU hotplug, as Linux's drivers/xen/cpu_hotplug.c: the watch fires once when set,
+            // so the availability the toolstack wrote before boot is applied too
+            d.xenstore.onWatch(CPU_TOKEN, e -> d.cpusChanged = true);
+            d.xenstore.watchNoWait("cpu", CPU_TOKEN);
         }
         return d;
     }
@@ -369,6 +376,10 @@ public final class Domu {
             return;
         }
         xenstore.poll(); // runs the SDK's watch handlers; the kernel's own watch events stay queued for it
+        if (cpusChanged) {
+            cpusChanged = false;
+            applyCpuAvailability();
+        }
         if (balloonChanged && balloon != null) {
             balloonChanged = false;
             balloon.adjust();
@@ -391,6 +402,37 @@ public final class Domu {
                     break;
                 default:
                     break; // "" (acknowledged) or unknown: ignore, as Linux does
+            }
+        }
+    }
+
+    /**
+     * Brings each vCPU up or down as {@code cpu/N/availability} says ("online" or "offline"),
+     * as Linux's Xen CPU hotplug does: VCPUOP_down stops a vCPU at its next safepoint and
+     * takes it off the run queue; VCPUOP_up lets it continue where it stopped. vCPU 0 runs the
+     * kernel's main and is never taken down (Linux keeps its boot CPU too). A vCPU whose
+     * {@link DomusKernel#secondary} has returned has nothing to run, and stays offline.
+     */
+    private void applyCpuAvailability() {
+        for (String id : xenstore.directory("cpu")) {
+            int cpu;
+            try {
+                cpu = Integer.parseInt(id);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (cpu == 0) {
+                continue;
+            }
+            String want = xenstore.readOr("cpu/" + id + "/availability", "");
+            try {
+                if (want.equals("online") && !hv.vcpuIsUp(cpu)) {
+                    hv.vcpuUp(cpu);
+                } else if (want.equals("offline") && hv.vcpuIsUp(cpu)) {
+                    hv.vcpuDown(cpu);
+                }
+            } catch (XenException e) {
+                // no such vCPU, or one without a context to run (XEN_EINVAL): nothing to change
             }
         }
     }

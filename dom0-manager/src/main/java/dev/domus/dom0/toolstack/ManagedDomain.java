@@ -17,8 +17,6 @@ final class ManagedDomain {
     /** When this incarnation was built, and how many restarts in a row came soon after building. */
     final long builtAtNanos = System.nanoTime();
     int quickRestarts;
-    /** Whether weight, cap and cpus have been applied (they need the vCPUs started). */
-    boolean schedApplied;
     /** When the watcher shuts the domain down itself if the guest has not (0 = never), and why. */
     long forceShutdownAtNanos;
     int forceShutdownReason;

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.concurrent.locks.LockSupport;
 
 import dev.domus.abi.Domctl;
 import dev.domus.abi.SchedOp;
@@ -77,8 +76,6 @@ public final class Toolstack implements HostControl {
     static final int MAX_QUICK_RESTARTS = 3;
     /** How long a guest gets to act on control/shutdown before the hypervisor shuts it down. */
     static final long SHUTDOWN_GRACE_MILLIS = 2000;
-    /** Tries (1 ms apart) for a new domain's vCPUs to reach the scheduler, see applySchedParams. */
-    private static final int VCPU_START_ATTEMPTS = 2000;
     static final int QUICK_RESTART_SECONDS = 10;
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
@@ -336,9 +333,9 @@ public final class Toolstack implements HostControl {
                     throw new CommandException("disk " + disk.path() + ": " + e.getMessage());
                 }
             }
+            applySchedParams(domid, cfg); // before the first unpause, as libxl does at build
             if (!paused) {
                 check(hc.unpause(domid), "unpause");
-                applySchedParams(domid, cfg);
             }
         } catch (CommandException | RuntimeException e) {
             // Anything at all: undo every step, so a failed create leaves nothing behind.
@@ -359,35 +356,25 @@ public final class Toolstack implements HostControl {
             throw new CommandException(what + e.getMessage());
         }
         ManagedDomain m = new ManagedDomain(cfg, b, uuid);
-        m.schedApplied = !paused;
         domains.put(domid, m);
         events.domainEvent(ControlEvent.CREATED, domid, cfg.name(), paused ? "paused" : "");
         return m;
     }
 
     /**
-     * Applies the config's weight, cap and cpus. The hypervisor registers a vCPU with its
-     * scheduler when the vCPU first runs (after the first unpause), and refuses
-     * scheduler_op/vcpuaffinity with XEN_EINVAL before that; so this runs after the unpause
-     * and retries briefly while the vCPUs come up.
+     * Applies the config's weight, cap and cpus to a domain that has not run yet: the
+     * hypervisor's scheduler holds a domain's vCPUs from max_vcpus on, as Xen's does from
+     * vCPU creation, so scheduler_op and vcpuaffinity work before the first unpause.
      */
     private void applySchedParams(int domid, DomainConfig cfg) throws CommandException {
         boolean weights = (cfg.weight() != 256 || cfg.cap() != 0)
                 && (schedId == Domctl.XEN_SCHEDULER_CREDIT || schedId == Domctl.XEN_SCHEDULER_CREDIT2);
         BitSet set = cfg.cpus().isEmpty() ? null : bits(cfg.cpus());
-        for (int attempt = 0; ; attempt++) {
-            long rc = 0;
-            if (weights) {
-                rc = hc.putSchedParams(domid, schedId, cfg.weight(), cfg.cap());
-            }
-            for (int v = 0; rc >= 0 && set != null && v < cfg.vcpus(); v++) {
-                rc = hc.setVcpuAffinity(domid, v, set, settings.pcpus());
-            }
-            if (rc >= 0 || rc != -XenErrno.XEN_EINVAL || attempt >= VCPU_START_ATTEMPTS) {
-                check(rc, "set weight, cap and cpus");
-                return;
-            }
-            LockSupport.parkNanos(1_000_000);
+        if (weights) {
+            check(hc.putSchedParams(domid, schedId, cfg.weight(), cfg.cap()), "set weight and cap");
+        }
+        for (int v = 0; set != null && v < cfg.vcpus(); v++) {
+            check(hc.setVcpuAffinity(domid, v, set, settings.pcpus()), "set cpus of vCPU " + v);
         }
     }
 
@@ -517,8 +504,6 @@ public final class Toolstack implements HostControl {
             }
             if (!paused) {
                 check(hc.unpause(domid), "unpause");
-                applySchedParams(domid, cfg);
-                m.schedApplied = true;
             }
         } catch (ImageException | XsError | CommandException e) {
             teardown(m, "restore failed");
@@ -696,10 +681,6 @@ public final class Toolstack implements HostControl {
     private synchronized String pause(String dom, boolean pause) throws CommandException {
         ManagedDomain m = resolve(dom);
         check(pause ? hc.pause(m.domid()) : hc.unpause(m.domid()), pause ? "pause " + m.name() : "unpause " + m.name());
-        if (!pause && !m.schedApplied) {
-            applySchedParams(m.domid(), m.config);
-            m.schedApplied = true;
-        }
         events.domainEvent(pause ? ControlEvent.PAUSED : ControlEvent.UNPAUSED, m.domid(), m.name(), "");
         return (pause ? "paused " : "unpaused ") + m.name();
     }

@@ -22,6 +22,7 @@ import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.XsError;
 import dev.domus.dom0.toolstack.guests.ConsoleGuest;
+import dev.domus.dom0.toolstack.guests.HotplugGuest;
 import dev.domus.dom0.toolstack.guests.CrashGuest;
 import dev.domus.dom0.toolstack.guests.DiskGuest;
 import org.junit.jupiter.api.AfterEach;
@@ -364,6 +365,57 @@ class ToolstackTest {
                 new String[] {"pause", "fast"}, new String[] {"list", "--home"}, new String[] {})) {
             assertEquals(null, dev.domus.dom0.console.command.FastPath.tryRun(other, System.out, System.err));
         }
+    }
+
+    /** Polls {@code domus list} (each a real request to the daemon) until the domain shows {@code n} vCPUs online. */
+    private void awaitOnlineVcpus(String name, int n) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String want = "\"vcpus\":" + n + ",";
+        String out = "";
+        while (System.nanoTime() < deadline) {
+            out = ok("list", "--json", name).out();
+            if (out.contains(want)) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        throw new AssertionError(name + " never showed " + n + " vCPUs online: " + out);
+    }
+
+    @Test
+    void vcpuSetTakesVcpusDownAndBringsThemBackThroughTheGuestsSdk() throws Exception {
+        ok("create", cfg("hp", "kernel = \"" + HotplugGuest.class.getName() + "\"\nmemory = 16\nvcpus = 3\n").toString());
+        awaitOnlineVcpus("hp", 3);
+        assertTrue(ok("vcpu-set", "hp", "1").out().contains("1 of 3"));
+        awaitOnlineVcpus("hp", 1);
+        ok("vcpu-set", "hp", "2");
+        awaitOnlineVcpus("hp", 2);
+        ok("vcpu-set", "hp", "3");
+        awaitOnlineVcpus("hp", 3);
+        assertTrue(refused("vcpu-set", "hp", "4").contains("use 1 to 3"));
+        assertTrue(refused("vcpu-set", "hp", "0").contains("use 1 to 3"));
+        assertTrue(refused("vcpu-set", "ghost", "1").contains("ghost"));
+        Run bad = domus("vcpu-set", "hp", "two");
+        assertEquals(DomusCli.EXIT_USAGE, bad.rc());
+        assertTrue(bad.err().contains("'two'"), bad.err());
+        awaitOnlineVcpus("hp", 3);
+    }
+
+    @Test
+    void schedulerParametersOfADomainThatHasNotRunYetTakeEffectAndOutliveItsFirstUnpause() throws Exception {
+        // config weight applied at create, before any vCPU ran (no retry loop, no EINVAL)
+        ok("create", "-p", cfg("fresh", consoleGuest() + "weight = 384\ncpus = \"0\"\n").toString());
+        assertTrue(ok("sched-credit2", "-d", "fresh").out().matches("(?s).*fresh\\s+\\d+\\s+384\\s+0.*"));
+        // the operator's change on the paused, never-run domain is kept when it first runs
+        ok("sched-credit2", "-d", "fresh", "-w", "700", "-c", "30");
+        assertTrue(ok("sched-credit2", "-d", "fresh").out().matches("(?s).*fresh\\s+\\d+\\s+700\\s+30.*"));
+        ok("vcpu-pin", "fresh", "0", "0");
+        ok("unpause", "fresh");
+        assertTrue(ok("sched-credit2", "-d", "fresh").out().matches("(?s).*fresh\\s+\\d+\\s+700\\s+30.*"),
+                "the first unpause does not reapply the config's weight over the operator's");
+        assertTrue(refused("sched-credit2", "-d", "fresh", "-w", "0").contains("weight 0 must be 1 to 65535"));
+        assertTrue(refused("sched-credit", "-d", "fresh", "-w", "5").contains("use 'domus sched-credit2'"));
+        assertTrue(refused("sched-credit2", "-w", "5").contains("-d DOM"));
     }
 
     @Test

@@ -122,6 +122,26 @@ public final class Hypervisor {
                 "SCHEDOP_shutdown(reason " + reason + ")");
     }
 
+    // ------------------------------------------------------------------ vCPU hotplug
+
+    /** VCPUOP_up: brings this domain's vCPU {@code vcpu} up (it continues where it stopped). */
+    public void vcpuUp(int vcpu) {
+        XenException.check(gate.call(__HYPERVISOR_vcpu_op, VCPUOP_up, vcpu, 0), "VCPUOP_up");
+    }
+
+    /**
+     * VCPUOP_down: takes this domain's vCPU {@code vcpu} off its pCPU at its next safepoint
+     * (at once if it is the caller). Downing the last vCPU that is up powers the domain off.
+     */
+    public void vcpuDown(int vcpu) {
+        XenException.check(gate.call(__HYPERVISOR_vcpu_op, VCPUOP_down, vcpu, 0), "VCPUOP_down");
+    }
+
+    /** VCPUOP_is_up. */
+    public boolean vcpuIsUp(int vcpu) {
+        return XenException.check(gate.call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, vcpu, 0), "VCPUOP_is_up") == 1;
+    }
+
     // ------------------------------------------------------------------ timers
 
     /**

@@ -79,6 +79,9 @@ public final class Abi {
 
     // ---- vcpu.h
     public static final int VCPUOP_get_runstate_info = dev.domus.abi.VcpuOp.VCPUOP_get_runstate_info;
+    public static final int VCPUOP_up = dev.domus.abi.VcpuOp.VCPUOP_up;
+    public static final int VCPUOP_down = dev.domus.abi.VcpuOp.VCPUOP_down;
+    public static final int VCPUOP_is_up = dev.domus.abi.VcpuOp.VCPUOP_is_up;
     public static final int VCPU_RUNSTATE_INFO_STATE_ENTRY_TIME_OFFSET = dev.domus.abi.flyweight.VcpuRunstateInfoFlyweight.STATE_ENTRY_TIME_OFFSET;
     public static final int VCPU_RUNSTATE_INFO_LENGTH = dev.domus.abi.flyweight.VcpuRunstateInfoFlyweight.LENGTH;
 
