@@ -22,6 +22,7 @@ import dev.domus.dom0.console.command.SchedRtdsCommand;
 import dev.domus.dom0.console.command.ShutdownCommand;
 import dev.domus.dom0.console.command.TopCommand;
 import dev.domus.dom0.console.command.UnpauseCommand;
+import dev.domus.dom0.console.command.VcpuListCommand;
 import dev.domus.dom0.console.command.VcpuPinCommand;
 import dev.domus.dom0.console.command.VcpuSetCommand;
 import picocli.CommandLine;
@@ -53,7 +54,7 @@ public final class DomusCli implements Runnable {
             CreateCommand.class, ListCommand.class, InfoCommand.class, ConsoleCommand.class,
             PauseCommand.class, UnpauseCommand.class, ShutdownCommand.class, RebootCommand.class,
             DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, VcpuSetCommand.class,
-            VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
+            VcpuListCommand.class, VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
             SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, TopCommand.class,
             AbiCommand.class);
 

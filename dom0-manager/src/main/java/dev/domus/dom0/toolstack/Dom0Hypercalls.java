@@ -10,6 +10,7 @@ import dev.domus.abi.SchedOp;
 import dev.domus.abi.Sysctl;
 import dev.domus.abi.XenErrno;
 import dev.domus.abi.flyweight.DomctlGetDomainInfoFlyweight;
+import dev.domus.abi.flyweight.DomctlGetVcpuInfoFlyweight;
 import dev.domus.abi.flyweight.DomctlSchedulerOpFlyweight;
 import dev.domus.abi.flyweight.DomctlVcpuAffinityFlyweight;
 import dev.domus.abi.flyweight.SchedRemoteShutdownFlyweight;
@@ -103,6 +104,22 @@ public final class Dom0Hypercalls implements AutoCloseable {
                 mem.getLong(u + DomctlGetDomainInfoFlyweight.CPU_TIME_OFFSET),
                 mem.getInt(u + DomctlGetDomainInfoFlyweight.NR_ONLINE_VCPUS_OFFSET),
                 mem.getInt(u + DomctlGetDomainInfoFlyweight.MAX_VCPU_ID_OFFSET));
+    }
+
+    /** XEN_DOMCTL_getvcpuinfo for vCPU {@code vcpu}, or null when the domain or the vCPU does not exist. */
+    public synchronized VcpuInfo vcpuInfo(int domid, int vcpu) {
+        header(Domctl.XEN_DOMCTL_getvcpuinfo, domid);
+        long u = scratch + D;
+        mem.putInt(u + DomctlGetVcpuInfoFlyweight.VCPU_OFFSET, vcpu);
+        if (domctl() < 0) {
+            return null;
+        }
+        return new VcpuInfo(vcpu,
+                mem.getByte(u + DomctlGetVcpuInfoFlyweight.ONLINE_OFFSET) != 0,
+                mem.getByte(u + DomctlGetVcpuInfoFlyweight.BLOCKED_OFFSET) != 0,
+                mem.getByte(u + DomctlGetVcpuInfoFlyweight.RUNNING_OFFSET) != 0,
+                mem.getLong(u + DomctlGetVcpuInfoFlyweight.CPU_TIME_OFFSET),
+                mem.getInt(u + DomctlGetVcpuInfoFlyweight.CPU_OFFSET));
     }
 
     /** XEN_DOMCTL_setvcpuaffinity (hard) to {@code cpus}; {@code nrBits} is the host's pCPU count. */

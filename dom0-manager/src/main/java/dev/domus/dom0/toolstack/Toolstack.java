@@ -81,7 +81,7 @@ public final class Toolstack implements HostControl {
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
             "save", "restore", "migrate");
-    private static final Set<String> QUERIES = Set.of("list", "info", "console", "wait-shutdown");
+    private static final Set<String> QUERIES = Set.of("list", "vcpu-list", "info", "console", "wait-shutdown");
 
     private final DaemonSettings settings;
     private final EventSink events;
@@ -248,6 +248,7 @@ public final class Toolstack implements HostControl {
             throws CommandException, IOException, InterruptedException {
         return switch (command) {
             case "list" -> list(args);
+            case "vcpu-list" -> vcpuList(args);
             case "info" -> info(args.contains("--json"));
             case "console" -> console(args, out);
             case "wait-shutdown" -> waitShutdown(args, out);
@@ -938,6 +939,59 @@ public final class Toolstack implements HostControl {
             DomainInfo i = (DomainInfo) row[1];
             sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f%n", row[0], i.domid(), i.totPages() * 4 / 1024,
                     i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code domus vcpu-list [--json] [DOM...]}: one row per vCPU of each domain (all domains
+     * without DOM), from XEN_DOMCTL_getvcpuinfo, as {@code xl vcpu-list}.
+     */
+    private String vcpuList(List<String> args) throws CommandException {
+        boolean json = args.contains("--json");
+        List<String> only = args.stream().filter(a -> !a.equals("--json")).toList();
+        List<Object[]> rows = new ArrayList<>();
+        synchronized (this) {
+            List<ManagedDomain> shown = new ArrayList<>();
+            if (only.isEmpty()) {
+                shown.addAll(domains.values());
+            } else {
+                for (String dom : only) {
+                    shown.add(resolve(dom));
+                }
+            }
+            for (ManagedDomain m : shown) {
+                for (int v = 0; v < m.config.vcpus(); v++) {
+                    VcpuInfo i = hc.vcpuInfo(m.domid(), v);
+                    if (i != null) {
+                        rows.add(new Object[] {m, i});
+                    }
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        if (json) {
+            sb.append('[');
+            for (int r = 0; r < rows.size(); r++) {
+                ManagedDomain m = (ManagedDomain) rows.get(r)[0];
+                VcpuInfo i = (VcpuInfo) rows.get(r)[1];
+                sb.append(r == 0 ? "" : ",").append("{\"domid\":").append(m.domid())
+                        .append(",\"name\":").append(Json.quote(m.name()))
+                        .append(",\"vcpu\":").append(i.vcpu())
+                        .append(",\"online\":").append(i.online())
+                        .append(",\"running\":").append(i.running())
+                        .append(",\"blocked\":").append(i.blocked())
+                        .append(",\"cpu\":").append(i.running() ? i.cpu() : -1)
+                        .append(",\"cpu_time_ns\":").append(i.cpuTimeNs()).append('}');
+            }
+            return sb.append("]\n").toString();
+        }
+        sb.append(String.format("%-32s %5s %5s %4s %5s %10s%n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)"));
+        for (Object[] row : rows) {
+            ManagedDomain m = (ManagedDomain) row[0];
+            VcpuInfo i = (VcpuInfo) row[1];
+            sb.append(String.format("%-32s %5d %5d %4s %5s %10.1f%n", m.name(), m.domid(), i.vcpu(),
+                    i.running() ? Integer.toString(i.cpu()) : "-", i.xlState(), i.cpuTimeNs() / 1e9));
         }
         return sb.toString();
     }

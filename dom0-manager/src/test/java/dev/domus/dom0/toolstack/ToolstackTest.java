@@ -388,6 +388,11 @@ class ToolstackTest {
         awaitOnlineVcpus("hp", 3);
         assertTrue(ok("vcpu-set", "hp", "1").out().contains("1 of 3"));
         awaitOnlineVcpus("hp", 1);
+        String vl = ok("vcpu-list", "--json", "hp").out();
+        assertTrue(vl.contains("\"vcpu\":0,\"online\":true"), vl);
+        assertTrue(vl.contains("\"vcpu\":1,\"online\":false") && vl.contains("\"vcpu\":2,\"online\":false"), vl);
+        assertTrue(ok("vcpu-list", "hp").out().matches("(?s).*hp\\s+\\d+\\s+2\\s+-\\s+-.p.*"), "offline shown as p");
+        assertTrue(refused("vcpu-list", "ghost").contains("ghost"));
         ok("vcpu-set", "hp", "2");
         awaitOnlineVcpus("hp", 2);
         ok("vcpu-set", "hp", "3");

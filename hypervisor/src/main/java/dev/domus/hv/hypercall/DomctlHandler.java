@@ -7,6 +7,7 @@ import dev.domus.abi.DomusDomctl;
 import dev.domus.abi.GuestKernel;
 import dev.domus.abi.Xen;
 import dev.domus.abi.XenErrno;
+import dev.domus.abi.flyweight.DomctlGetVcpuInfoFlyweight;
 import dev.domus.hv.Hypervisor;
 import dev.domus.hv.domain.Domain;
 import dev.domus.hv.domain.KernelLoader;
@@ -22,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Commands: createdomain (writes the new domid back into {@code domain}),
  * destroydomain, pausedomain, unpausedomain (the first unpause starts the vCPUs),
- * resumedomain, getdomaininfo (exactly {@code domain}, else {@code -XEN_ESRCH}), max_mem,
+ * resumedomain, getdomaininfo (exactly {@code domain}, else {@code -XEN_ESRCH}), getvcpuinfo, max_mem,
  * max_vcpus, scheduler_op (credit/credit2 weight and cap, RTDS period and budget in
  * microseconds), setvcpuaffinity / getvcpuaffinity, shadow_op (log-dirty off, enable,
  * clean, peek), and the Domus extension {@link DomusDomctl#XEN_DOMCTL_domus_kernel}.
@@ -90,6 +91,8 @@ final class DomctlHandler implements HypercallHandler {
                 return d.setMaxVcpus(b.getInt(U, LITTLE_ENDIAN));
             case Domctl.XEN_DOMCTL_scheduler_op:
                 return schedulerOp(ctx, arg, d);
+            case Domctl.XEN_DOMCTL_getvcpuinfo:
+                return vcpuInfo(ctx, arg, d);
             case Domctl.XEN_DOMCTL_setvcpuaffinity:
             case Domctl.XEN_DOMCTL_getvcpuaffinity:
                 return affinity(ctx, arg, d, cmd == Domctl.XEN_DOMCTL_setvcpuaffinity);
@@ -195,6 +198,27 @@ final class DomctlHandler implements HypercallHandler {
             default:
                 return -XenErrno.XEN_EINVAL;
         }
+    }
+
+    /**
+     * struct xen_domctl_getvcpuinfo: vcpu (IN); online, blocked, running, cpu_time, cpu
+     * (OUT). {@code -XEN_ESRCH} for a vCPU the domain does not have, as Xen.
+     */
+    private long vcpuInfo(CallContext ctx, long arg, Domain d) {
+        UnsafeBuffer b = ctx.buffer();
+        Vcpu v = d.vcpu(b.getInt(U + DomctlGetVcpuInfoFlyweight.VCPU_OFFSET, LITTLE_ENDIAN));
+        if (v == null) {
+            return -XenErrno.XEN_ESRCH;
+        }
+        int pcpu = v.currentPcpu();
+        int from = DomctlGetVcpuInfoFlyweight.ONLINE_OFFSET;
+        b.setMemory(U + from, DomctlGetVcpuInfoFlyweight.LENGTH - from, (byte) 0);
+        b.putByte(U + DomctlGetVcpuInfoFlyweight.ONLINE_OFFSET, (byte) (v.isOnline() ? 1 : 0));
+        b.putByte(U + DomctlGetVcpuInfoFlyweight.BLOCKED_OFFSET, (byte) (v.isBlocked() ? 1 : 0));
+        b.putByte(U + DomctlGetVcpuInfoFlyweight.RUNNING_OFFSET, (byte) (pcpu >= 0 ? 1 : 0));
+        b.putLong(U + DomctlGetVcpuInfoFlyweight.CPU_TIME_OFFSET, v.isOnline() ? v.cpuTime() : v.cpuTimeNs(), LITTLE_ENDIAN);
+        b.putInt(U + DomctlGetVcpuInfoFlyweight.CPU_OFFSET, Math.max(pcpu, 0), LITTLE_ENDIAN);
+        return ctx.copyOut(arg + 16 + from, U + from, DomctlGetVcpuInfoFlyweight.LENGTH - from);
     }
 
     private SchedParams params(Vcpu v) {
