@@ -107,6 +107,15 @@ public final class DomusCli implements Runnable {
         if (e instanceof CommandLine.UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
                 && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
             message = "Unknown command: '" + u.getUnmatched().get(0) + "'";
+        } else if (e instanceof CommandLine.MissingParameterException) {
+            // picocli reports a missing parameter before an unknown option; name the typo first
+            for (String a : args) {
+                if (a.startsWith("--") && a.length() > 2 && !cmd.getCommandSpec().optionsMap()
+                        .containsKey(a.split("=", 2)[0])) {
+                    message = "Unknown option: '" + a + "'; " + message;
+                    break;
+                }
+            }
         }
         err.println("domus: " + message);
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);

@@ -26,6 +26,38 @@ class DomusCliTest {
         return cli.execute(args);
     }
 
+    /**
+     * Every subcommand: its help prints without a picocli warning (picocli warns on
+     * System.err, e.g. about a bare '%' in a description), and a wrong option is a usage
+     * error (exit 2) that names the option and shows that command's usage, no stack trace.
+     */
+    @Test
+    void everySubcommandHasCleanHelpAndRefusesAnUnknownOptionWithItsUsage() {
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(stray, true));
+            for (var sub : DomusCli.commandLine().getSubcommands().entrySet()) {
+                String name = sub.getKey();
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                assertEquals(0, run(DomusCli.commandLine(), name, "--help"), name);
+                assertTrue(out.toString().startsWith("Usage: domus " + name), name + ": " + out);
+                assertEquals("", err.toString(), name);
+                assertEquals("", stray.toString(), name + " --help warned");
+
+                out.getBuffer().setLength(0);
+                assertEquals(DomusCli.EXIT_USAGE, run(DomusCli.commandLine(), name, "--no-such-option"), name);
+                assertTrue(err.toString().contains("Unknown option: '--no-such-option'"), name + ": " + err);
+                assertTrue(err.toString().contains("Usage: domus " + name), name + ": " + err);
+                assertFalse(err.toString().contains("\tat "), name + ": " + err);
+                assertEquals("", out.toString(), name);
+            }
+        } finally {
+            System.setErr(realErr);
+        }
+    }
+
     @Test
     void abiJsonPrintsTheDump() {
         assertEquals(0, run(DomusCli.commandLine(), "abi", "--json"));

@@ -367,6 +367,27 @@ class ToolstackTest {
         }
     }
 
+    @Test
+    void everyDomainCommandRefusesBadArgumentsSayingWhatToFix() throws Exception {
+        ok("create", "-p", cfg("t", consoleGuest()).toString());
+        String list0 = ok("list", "--json").out().replaceAll("\"cpu_time_ns\":\\d+", "");
+        assertTrue(refused("mem-set", "t", "lots").contains("write e.g. 512, 512M or 2G"));
+        assertTrue(refused("mem-max", "ghost", "8M").contains("no domain 'ghost'"));
+        assertTrue(refused("vcpu-pin", "ghost", "0", "0").contains("no domain 'ghost'"));
+        assertTrue(refused("vcpu-pin", "t", "x", "0").contains("must be a number or all"));
+        assertTrue(refused("vcpu-pin", "t", "3", "0").contains("has vCPUs 0-0"));
+        assertTrue(refused("vcpu-pin", "t", "0", "a-b").contains("a list like"));
+        assertTrue(refused("sched-credit2", "-d", "ghost", "-w", "5").contains("no domain 'ghost'"));
+        assertTrue(refused("sched-credit2", "-d", "t", "-c", "1000").contains("cap 1000 must be 0 (none) to 100"));
+        assertTrue(refused("console", "ghost").contains("no domain 'ghost'"));
+        assertTrue(refused("save", "ghost", tmp.resolve("g.img").toString()).contains("no domain 'ghost'"));
+        assertTrue(refused("restore", tmp.resolve("absent.img").toString()).contains("cannot restore"));
+        assertTrue(refused("vcpu-list", "ghost").contains("no domain 'ghost'"));
+        assertEquals(list0, ok("list", "--json").out().replaceAll("\"cpu_time_ns\":\\d+", ""),
+                "refusals change nothing");
+        assertFalse(Files.exists(tmp.resolve("g.img")));
+    }
+
     /** Polls {@code domus list} (each a real request to the daemon) until the domain shows {@code n} vCPUs online. */
     private void awaitOnlineVcpus(String name, int n) {
         long deadline = System.nanoTime() + 60_000_000_000L;
