@@ -112,9 +112,12 @@ public final class Domu {
             d.xenstore.onWatch(SHUTDOWN_TOKEN, e -> d.shutdownRequested = true);
             d.xenstore.watchNoWait("control/shutdown", SHUTDOWN_TOKEN); // boot never waits for xenstored
             // vCPU hotplug, as Linux's drivers/xen/cpu_hotplug.c: the watch fires once when set,
-            // so the availability the toolstack wrote before boot is applied too
-            d.xenstore.onWatch(CPU_TOKEN, e -> d.cpusChanged = true);
-            d.xenstore.watchNoWait("cpu", CPU_TOKEN);
+            // so the availability the toolstack wrote before boot is applied too. With one
+            // vCPU there is nothing to change (vCPU 0 stays up), so no watch and no traffic.
+            if (vcpu.vcpuCount() > 1) {
+                d.xenstore.onWatch(CPU_TOKEN, e -> d.cpusChanged = true);
+                d.xenstore.watchNoWait("cpu", CPU_TOKEN);
+            }
         }
         return d;
     }

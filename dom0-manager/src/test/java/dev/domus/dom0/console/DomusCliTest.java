@@ -37,17 +37,17 @@ class DomusCliTest {
         java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
         try {
             System.setErr(new java.io.PrintStream(stray, true));
-            for (var sub : DomusCli.commandLine().getSubcommands().entrySet()) {
-                String name = sub.getKey();
+            CommandLine cli = DomusCli.commandLine(); // one model: picocli resets it on every parse
+            for (String name : cli.getSubcommands().keySet()) {
                 out.getBuffer().setLength(0);
                 err.getBuffer().setLength(0);
-                assertEquals(0, run(DomusCli.commandLine(), name, "--help"), name);
+                assertEquals(0, run(cli, name, "--help"), name);
                 assertTrue(out.toString().startsWith("Usage: domus " + name), name + ": " + out);
                 assertEquals("", err.toString(), name);
                 assertEquals("", stray.toString(), name + " --help warned");
 
                 out.getBuffer().setLength(0);
-                assertEquals(DomusCli.EXIT_USAGE, run(DomusCli.commandLine(), name, "--no-such-option"), name);
+                assertEquals(DomusCli.EXIT_USAGE, run(cli, name, "--no-such-option"), name);
                 assertTrue(err.toString().contains("Unknown option: '--no-such-option'"), name + ": " + err);
                 assertTrue(err.toString().contains("Usage: domus " + name), name + ": " + err);
                 assertFalse(err.toString().contains("\tat "), name + ": " + err);
