@@ -655,9 +655,7 @@ public final class Toolstack implements HostControl {
                 if (m == null) {
                     throw new CommandException("the incoming domain " + domid + " was destroyed before it could run");
                 }
-                check(hc.unpause(domid), "unpause");
-                applySchedParams(domid, m.config);
-                m.schedApplied = true;
+                check(hc.unpause(domid), "unpause"); // weight, cap and cpus were applied at build
                 events.domainEvent(ControlEvent.MIGRATED, domid, m.name(), "arrived from " + from);
             }
         }
