@@ -45,6 +45,18 @@ public final class CreditPolicy extends PolicyBase {
     static final int UNDER = 1;
     static final int OVER = 2;
     private static final int STEAL_SCAN = 8;
+    /**
+     * Accounting settles at most this many active units per scheduler call. With no more
+     * active units than this, every period is settled at its boundary, exactly as Xen's
+     * csched_acct; with more, the grant is computed lazily per unit (a cumulative credit per
+     * unit of weight) and settled by a sweep of {@link #SWEEP_BATCH} units per call, or
+     * earlier when the unit is scheduled, woken or adjusted, so a decision costs O(log n) plus
+     * a constant, not O(n). The price: a queued unit's priority (and a parked unit's unpark)
+     * may follow its new credit up to n / SWEEP_BATCH calls late.
+     */
+    static final int ACCT_BATCH = 64;
+    /** Units the sweep settles per scheduler call when there are more than {@link #ACCT_BATCH}. */
+    static final int SWEEP_BATCH = 16;
 
     private final long ratelimitNs;
     private final IndexedHeap[] runq;
@@ -61,6 +73,19 @@ public final class CreditPolicy extends PolicyBase {
     private int queued;
     private long nextAcct = ACCT_PERIOD;
     private long seq;
+    /** Sum of the weights of the active units (kept as they join and leave). */
+    private long activeWeight;
+    /** Accounting periods so far, and each active unit's period when last settled. */
+    private long period;
+    private long[] periodMark = new long[16];
+    /** Cumulative credit one unit of weight earned, and each unit's value when last settled. */
+    private double creditPerWeight;
+    private double[] cpwMark = new double[16];
+    /** The last period's total credit and total weight (its grants, computed exactly). */
+    private long lastTotal;
+    private long lastWeight;
+    /** Next index of {@link #active} the sweep settles (descending), or -1. */
+    private int sweep = -1;
 
     public CreditPolicy(int pcpus) {
         this(pcpus, DEFAULT_RATELIMIT_NS);
@@ -86,7 +111,9 @@ public final class CreditPolicy extends PolicyBase {
 
     /** The unit's current credit in ns (for tests and diagnostics). */
     public long credit(int unitId) {
-        return credit[slotOf(unitId)];
+        int s = slotOf(unitId);
+        settle(s);
+        return credit[s];
     }
 
     @Override
@@ -98,6 +125,8 @@ public final class CreditPolicy extends PolicyBase {
         parked = Arrays.copyOf(parked, n);
         yielding = Arrays.copyOf(yielding, n);
         scratch = Arrays.copyOf(scratch, n);
+        periodMark = Arrays.copyOf(periodMark, n);
+        cpwMark = Arrays.copyOf(cpwMark, n);
         active.ensureCapacity(n);
         for (IndexedHeap h : runq) {
             h.ensureCapacity(n);
@@ -118,7 +147,7 @@ public final class CreditPolicy extends PolicyBase {
     @Override
     protected void onRemove(int slot) {
         dequeue(slot);
-        active.remove(slot);
+        deactivate(slot);
         if (parked[slot]) {
             parked[slot] = false;
             parkedCount--;
@@ -127,6 +156,19 @@ public final class CreditPolicy extends PolicyBase {
 
     @Override
     protected void onAdjust(int slot, SchedParams old) {
+        if (active.contains(slot)) {
+            // Credit owed so far was earned at the old weight and cap.
+            int w = weight[slot];
+            int c = cap[slot];
+            weight[slot] = old.weight();
+            cap[slot] = old.cap();
+            settle(slot);
+            weight[slot] = w;
+            cap[slot] = c;
+            if (active.contains(slot)) {
+                activeWeight += w - old.weight();
+            }
+        }
         if (cap[slot] == 0 && parked[slot]) {
             unpark(slot);
         }
@@ -182,7 +224,8 @@ public final class CreditPolicy extends PolicyBase {
             return -1;
         }
         runnable[s] = true;
-        active.add(s);
+        settle(s);
+        activate(s);
         if (onCpu[s] >= 0 || parked[s]) {
             return -1;
         }
@@ -283,9 +326,10 @@ public final class CreditPolicy extends PolicyBase {
             curr[pcpu] = -1;
             onCpu[prev] = -1;
             runnable[prev] = prevRunnable;
+            settle(prev);
             credit[prev] -= ran;
             if (ran > 0) {
-                active.add(prev);
+                activate(prev);
             }
             // BOOST lasts until the unit has run; then its credit decides.
             pri[prev] = credit[prev] > 0 ? UNDER : OVER;
@@ -337,6 +381,7 @@ public final class CreditPolicy extends PolicyBase {
             }
             return out.set(SchedDecision.IDLE, Math.max(1, timer));
         }
+        settle(next);
         run(pcpu, next, now, next != prev);
         long slice;
         if (pri[next] == OVER) {
@@ -431,50 +476,109 @@ public final class CreditPolicy extends PolicyBase {
         }
     }
 
-    /** csched_acct: hands out the pCPUs' time as credit, by weight, to the active units. */
+    private void activate(int s) {
+        if (active.add(s)) {
+            activeWeight += weight[s];
+            periodMark[s] = period;
+            cpwMark[s] = creditPerWeight;
+        }
+    }
+
+    private void deactivate(int s) {
+        if (active.remove(s)) {
+            activeWeight -= weight[s];
+        }
+    }
+
+    /**
+     * csched_acct: hands out the pCPUs' time as credit, by weight, to the active units. The
+     * period's share per unit of weight is recorded at once; units are settled now if there
+     * are few, else by the sweep ({@link #SWEEP_BATCH} per call) or when next touched.
+     */
     private void acctIfDue(long now) {
-        if (now < nextAcct) {
-            return;
+        if (now >= nextAcct) {
+            long periods = (now - nextAcct) / ACCT_PERIOD + 1;
+            nextAcct += periods * ACCT_PERIOD;
+            // As before, several elapsed periods grant one period's credit.
+            period++;
+            lastTotal = ACCT_PERIOD * pcpus;
+            lastWeight = activeWeight;
+            if (activeWeight > 0) {
+                creditPerWeight += (double) lastTotal / activeWeight;
+            }
+            if (active.size() <= ACCT_BATCH) {
+                settleAll();
+                return;
+            }
+            sweep = active.size() - 1;
         }
-        long periods = (now - nextAcct) / ACCT_PERIOD + 1;
-        nextAcct += periods * ACCT_PERIOD;
-        long totalWeight = 0;
+        for (int budget = SWEEP_BATCH; sweep >= 0 && budget > 0; budget--) {
+            int i = sweep--;
+            if (i < active.size()) {
+                settle(active.get(i)); // may swap a settled member into index i: it is skipped
+            }
+        }
+    }
+
+    /** Settles every active unit, in Xen's order: grants first, then who leaves the active set. */
+    private void settleAll() {
+        sweep = -1;
         for (int i = 0; i < active.size(); i++) {
-            totalWeight += weight[active.get(i)];
-        }
-        if (totalWeight == 0) {
-            return;
-        }
-        long total = ACCT_PERIOD * pcpus;
-        for (int i = 0; i < active.size(); i++) {
-            int s = active.get(i);
-            long fair = Math.min(ACCT_PERIOD, total * weight[s] / totalWeight);
-            if (cap[s] > 0) {
-                fair = Math.min(fair, ACCT_PERIOD * cap[s] / 100);
-            }
-            long c = credit[s] + fair;
-            if (c < -TSLICE) {
-                c = -TSLICE;
-            }
-            credit[s] = c;
-            if (parked[s] && c > 0) {
-                unpark(s);
-            }
-            int np = c > 0 ? (pri[s] == BOOST ? BOOST : UNDER) : OVER;
-            if (np != pri[s]) {
-                pri[s] = np;
-                int q = queuedOn[s];
-                if (q >= 0) {
-                    runq[q].update(s, np);
-                }
-            }
+            grant(active.get(i));
         }
         // Units that do not use their credit leave the active set with half of it.
         for (int i = active.size() - 1; i >= 0; i--) {
             int s = active.get(i);
             if (credit[s] > TSLICE) {
                 credit[s] /= 2;
-                active.remove(s);
+                deactivate(s);
+            }
+        }
+    }
+
+    /** Brings an active unit's credit up to date (grant, then the leave rule). */
+    private void settle(int s) {
+        if (!active.contains(s) || periodMark[s] == period) {
+            return;
+        }
+        grant(s);
+        if (credit[s] > TSLICE) {
+            credit[s] /= 2;
+            deactivate(s);
+        }
+    }
+
+    /** The credit an active unit earned in the periods since it was last settled. */
+    private void grant(int s) {
+        long periods = period - periodMark[s];
+        if (periods <= 0) {
+            return;
+        }
+        long fair;
+        if (periods == 1) {
+            fair = lastWeight == 0 ? 0 : Math.min(ACCT_PERIOD, lastTotal * weight[s] / lastWeight);
+        } else {
+            fair = Math.min(ACCT_PERIOD * periods, (long) (weight[s] * (creditPerWeight - cpwMark[s])));
+        }
+        if (cap[s] > 0) {
+            fair = Math.min(fair, ACCT_PERIOD * cap[s] / 100 * periods);
+        }
+        periodMark[s] = period;
+        cpwMark[s] = creditPerWeight;
+        long c = credit[s] + fair;
+        if (c < -TSLICE) {
+            c = -TSLICE;
+        }
+        credit[s] = c;
+        if (parked[s] && c > 0) {
+            unpark(s);
+        }
+        int np = c > 0 ? (pri[s] == BOOST ? BOOST : UNDER) : OVER;
+        if (np != pri[s]) {
+            pri[s] = np;
+            int q = queuedOn[s];
+            if (q >= 0) {
+                runq[q].update(s, np);
             }
         }
     }

@@ -166,4 +166,26 @@ class ProportionalShareSimulationTest {
         }
         assertTrue(r.idleFraction() < 0.01);
     }
+
+    @Test
+    void creditSharesFollowWeightsWithMoreActiveUnitsThanOneAccountingBatch() {
+        // 120 active units: more than CreditPolicy.ACCT_BATCH, so accounting is settled
+        // lazily and by the sweep instead of all at each period boundary.
+        SimResult r = Sims.run("credit", 4, """
+            unit light cpu count=60
+            unit heavy cpu weight=512 count=60
+            """);
+        double light = 0;
+        double heavy = 0;
+        for (UnitStats u : r.units()) {
+            if (u.name().startsWith("light")) {
+                light += u.share();
+            } else {
+                heavy += u.share();
+            }
+        }
+        assertEquals(4.0 / 3, light, 0.15, "light units together");
+        assertEquals(8.0 / 3, heavy, 0.15, "heavy units together");
+        assertTrue(r.idleFraction() < 0.01);
+    }
 }
