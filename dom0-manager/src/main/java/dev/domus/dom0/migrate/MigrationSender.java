@@ -41,6 +41,8 @@ public final class MigrationSender {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     /** Guards reads of the target's answers against a target that hangs (never the sync itself). */
     private static final int READ_TIMEOUT_MS = 60_000;
+    /** A target that takes no bytes for this long is given up (a socket write has no timeout of its own). */
+    private static final long STALL_NANOS = 60_000_000_000L;
     private static final int PAGE = Xen.PAGE_SIZE;
 
     /** What the toolstack does for the sender. */
@@ -134,6 +136,7 @@ public final class MigrationSender {
                 }
                 s.setTcpNoDelay(true);
                 s.setSoTimeout(READ_TIMEOUT_MS);
+                Thread watchdog = watchdog(s);
                 OutputStream out = s.getOutputStream();
                 in = s.getInputStream();
                 try {
@@ -185,7 +188,9 @@ public final class MigrationSender {
                         w.vcpu((int) v[0], v[1] != 0, v[2]);
                     }
                     w.xenstore(source.xenstore());
+                    writingSince = System.nanoTime();
                     w.finish();
+                    writingSince = 0;
                     report.rounds.add(new MigrationReport.Round(last, sent, 0, w.bytes() - b0,
                             System.nanoTime() - stopped, true));
                     phase = "the target's check of the stream";
@@ -217,6 +222,7 @@ public final class MigrationSender {
                             + said : "lost the connection to the target " + hostPort + " during " + phase + ": "
                             + message(e), Outcome.SOURCE);
                 } finally {
+                    watchdog.interrupt();
                     if (!done) {
                         dirty.off();
                     }
@@ -226,6 +232,34 @@ public final class MigrationSender {
             } catch (NumberFormatException e) {
                 throw fail("the target " + hostPort + " answered nonsense: " + e.getMessage(), Outcome.UNKNOWN);
             }
+        }
+
+        /** When the write under way started, or 0 between writes. */
+        private volatile long writingSince;
+
+        /**
+         * Closes the connection if the target stops taking bytes for {@link #STALL_NANOS} (a hung
+         * target must not hold the source's domain, and its toolstack, forever); the blocked
+         * write then fails and the migration fails with the domain kept here.
+         */
+        private Thread watchdog(Socket s) {
+            Thread t = new Thread(() -> {
+                try {
+                    while (!s.isClosed()) {
+                        Thread.sleep(1000);
+                        long since = writingSince;
+                        if (since != 0 && System.nanoTime() - since > STALL_NANOS) {
+                            phase = phase + " (the target took nothing for " + STALL_NANOS / 1_000_000_000L + " s)";
+                            s.close();
+                        }
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // the migration is over
+                }
+            }, "domus-migrate-watchdog");
+            t.setDaemon(true);
+            t.start();
+            return t;
         }
 
         /** CLEAN into {@code pending}; returns the dirty pages there that are worth sending. */
@@ -270,18 +304,22 @@ public final class MigrationSender {
                     }
                     pfns[n++] = pfn;
                     if (n == GuestPageIo.BATCH) {
+                        writingSince = System.nanoTime();
                         sent += sendBatch(io, n);
+                        writingSince = 0;
                         n = 0;
                         progress.update(round, last, sent, total, w.bytes());
                         checkTarget();
                     }
                 }
             }
+            writingSince = System.nanoTime();
             if (n > 0) {
                 sent += sendBatch(io, n);
             }
             batch.writeTo(w);
             w.flush();
+            writingSince = 0;
             progress.update(round, last, sent, total, w.bytes());
             checkTarget();
             return sent;

@@ -535,6 +535,10 @@ public final class Toolstack implements HostControl {
         } catch (IllegalArgumentException e) {
             throw new CommandException(e.getMessage());
         }
+        if (migrations != null && sameEndpoint(to, migrations.address())) {
+            throw new CommandException("cannot migrate " + m.name() + " to " + to + ": that is this host's own --listen "
+                    + "address; name another host's");
+        }
         int domid = m.domid();
         String home = "/local/domain/" + domid;
         DomainConfig cfg = m.config;
@@ -594,6 +598,21 @@ public final class Toolstack implements HostControl {
         teardown(m, "migrated to " + to + " as domid " + r.targetDomid());
         events.domainEvent(ControlEvent.MIGRATED, domid, m.name(), "to " + to + " as domid " + r.targetDomid());
         return args.contains("--json") ? r.json() : r.text();
+    }
+
+    /** Whether {@code to} names this host's own listener (same port, a local address). */
+    private static boolean sameEndpoint(String to, String own) {
+        int c = to.lastIndexOf(':');
+        if (c < 0 || !to.substring(c + 1).equals(own.substring(own.lastIndexOf(':') + 1))) {
+            return false;
+        }
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(to.substring(0, c));
+            return a.isLoopbackAddress() || a.isAnyLocalAddress()
+                    || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The migration failed with the domain only here: it runs on (resumed if it was suspended). */

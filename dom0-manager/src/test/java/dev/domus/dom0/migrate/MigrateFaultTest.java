@@ -136,6 +136,24 @@ class MigrateFaultTest {
         awaitNoGuests(b.xs());
         assertRunsOnSource();
 
+        // a guest that never reaches its suspend point (it has no xenstore, so never sees the request)
+        java.nio.file.Files.createDirectories(tmp.resolve("never"));
+        String cfg = java.nio.file.Files.readString(memcheckCfg(tmp.resolve("never"), "seed=5 xenstore=off"))
+                .replace("\"memcheck\"", "\"never\"").replace("memory = 16", "memory = 8").replace("maxmem = 16", "maxmem = 8");
+        java.nio.file.Files.writeString(tmp.resolve("never/never.cfg"), cfg);
+        int never = domid(ok(a, "create", tmp.resolve("never/never.cfg").toString()).out());
+        Run r = domus(a, "migrate", "never", b.listen(), "--timeout", "300");
+        assertEquals(DomusCli.EXIT_FAILURE, r.rc(), r.out());
+        assertTrue(r.err().contains("did not reach its suspend point within 300 ms") && r.err().contains("keeps running"),
+                r.err());
+        awaitNoGuests(b.xs());
+        assertTrue(ok(a, "list").out().matches("(?s).*never\\s+" + never + "\\s.*"), "still here, same domid");
+
+        // this host's own address is refused before anything starts
+        r = domus(a, "migrate", "memcheck", a.listen());
+        assertTrue(r.rc() == DomusCli.EXIT_FAILURE && r.err().contains("this host's own --listen address"), r.err());
+        assertRunsOnSource();
+
         migrateCleanlyAndVerify();
     }
 
