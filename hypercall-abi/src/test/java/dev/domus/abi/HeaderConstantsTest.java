@@ -42,6 +42,7 @@ class HeaderConstantsTest {
             Map.entry("DOMUS_KERNEL_CLASS_MAX", "the Domus domctl extension"),
             Map.entry("DOMUS_CLASSPATH_MAX", "the Domus domctl extension"),
             Map.entry("XENMAPSPACE_domus_gmfn_foreign_ro", "the Domus map-space extension, checked unassigned below"),
+            Map.entry("XEN_DOMCTL_domus_getstats", "the Domus stats domctl, checked unassigned below"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -51,7 +52,8 @@ class HeaderConstantsTest {
     private static Map<String, Long> dumpedXenConstants() {
         Map<String, Long> out = new LinkedHashMap<>();
         AbiDump.current().constants().forEach((name, value) -> {
-            boolean domus = NOT_IN_XEN.containsKey(name) || name.startsWith("DOMUS_ASYNC_");
+            boolean domus = NOT_IN_XEN.containsKey(name) || name.startsWith("DOMUS_ASYNC_")
+                    || name.startsWith("DOMUS_STATS_");
             if (!domus) {
                 out.put(name, value);
             }
@@ -158,6 +160,8 @@ class HeaderConstantsTest {
         assertTrue(taken.contains(Domctl.XEN_DOMCTL_createdomain) && taken.contains(Domctl.XEN_DOMCTL_gdbsx_guestmemio));
         assertTrue(!taken.contains(DomusDomctl.XEN_DOMCTL_domus_kernel),
                 "Xen 4.17 assigns domctl " + DomusDomctl.XEN_DOMCTL_domus_kernel);
+        assertTrue(!taken.contains(DomusStats.XEN_DOMCTL_domus_getstats),
+                "Xen 4.17 assigns domctl " + DomusStats.XEN_DOMCTL_domus_getstats);
     }
 
     @Test

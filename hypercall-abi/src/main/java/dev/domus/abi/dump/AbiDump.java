@@ -13,6 +13,7 @@ import dev.domus.abi.Domctl;
 import dev.domus.abi.DomusAsync;
 import dev.domus.abi.DomusDomctl;
 import dev.domus.abi.DomusMemoryOp;
+import dev.domus.abi.DomusStats;
 import dev.domus.abi.EventChannelOp;
 import dev.domus.abi.GrantTableOp;
 import dev.domus.abi.Hypercalls;
@@ -55,7 +56,7 @@ public final class AbiDump {
             EventChannelOp.class, Virq.class, GrantTableOp.class, VcpuOp.class, XenVersion.class,
             ConsoleIo.class, Sysctl.class, Domctl.class, MmuUpdate.class, XsWire.class,
             XenbusState.class, StartInfo.class, SharedInfo.class, Blkif.class, DomusAsync.class,
-            DomusDomctl.class, DomusMemoryOp.class);
+            DomusDomctl.class, DomusMemoryOp.class, DomusStats.class);
 
     private final Map<String, Long> constants;
     private final List<StructLayout> structs;

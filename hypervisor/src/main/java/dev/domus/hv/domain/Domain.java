@@ -8,6 +8,7 @@ import dev.domus.abi.VcpuContext;
 import dev.domus.hv.console.ConsoleRing;
 import dev.domus.hv.evtchn.EventChannels;
 import dev.domus.hv.evtchn.SharedInfoLayout;
+import dev.domus.hv.hypercall.CounterRegistry;
 import dev.domus.hv.loader.HeapQuota;
 import dev.domus.hv.sched.RunTokens;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ public final class Domain implements EventChannels.Notifier {
     private final List<VcpuThread> threads = new ArrayList<>();
     private volatile long retiredCpuTime;
     private volatile HeapQuota heapQuota = new HeapQuota(DEFAULT_JAVA_HEAP);
+    private final CounterRegistry counters = new CounterRegistry();
 
     Domain(DomainTable table, int domid, Physmap physmap, RunTokens tokens) {
         this.table = table;
@@ -497,6 +499,18 @@ public final class Domain implements EventChannels.Notifier {
     public Vcpu vcpu(int i) {
         Vcpu[] v = vcpus;
         return i >= 0 && i < v.length ? v[i] : null;
+    }
+
+    /** The hypercall counters of every context that calls as this domain. */
+    public CounterRegistry counters() {
+        return counters;
+    }
+
+    /** Adds the vCPUs' nanoseconds in each Xen runstate (RUNSTATE_*), summed, into {@code out}. */
+    public void addRunstateTimes(long[] out) {
+        for (Vcpu v : vcpus) {
+            v.addRunstateTimes(out);
+        }
     }
 
     /** Sum of the vCPUs' token-holding time in nanoseconds. */

@@ -113,6 +113,21 @@ public final class Vcpu extends RunnableUnit {
     }
 
     @Override
+    protected boolean sleepsBlocked() {
+        return blocked;
+    }
+
+    /** Adds this vCPU's nanoseconds in each Xen runstate (RUNSTATE_*) up to now into {@code out}. */
+    public void addRunstateTimes(long[] out) {
+        tokens.addRunstateTimes(this, out);
+    }
+
+    /** This vCPU's Xen runstate now (RUNSTATE_*). */
+    public int runstate() {
+        return tokens.runstate(this);
+    }
+
+    @Override
     protected void requestSafepoint() {
         safepointRequested = true;
     }

@@ -67,6 +67,12 @@ public final class EventChannels {
     private final int[] virqOf;
     private final int[][] virqPort;
     private volatile boolean closed;
+    /**
+     * Events delivered to this domain's ports (interdomain, IPI, VIRQ), coalesced ones
+     * included. Senders on any thread add to it: the one shared counter on the delivery path,
+     * an atomic add beside the atomic test-and-set of the pending bit it already makes.
+     */
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
 
     public EventChannels(Notifier owner, int maxPorts) {
         if (maxPorts < 2 || maxPorts > EventChannelOp.EVTCHN_2L_NR_CHANNELS) {
@@ -303,6 +309,7 @@ public final class EventChannels {
         if (closed || port <= 0 || port >= nrPorts) {
             return;
         }
+        received.getAndIncrement();
         int vcpu = notifyVcpuOf(port);
         long si = owner.sharedInfoAddress();
         if (si >= 0) {
@@ -324,6 +331,11 @@ public final class EventChannels {
             }
         }
         owner.kick(vcpu);
+    }
+
+    /** Events delivered to this domain's ports so far. */
+    public long received() {
+        return received.get();
     }
 
     /** True if {@code port}'s pending bit is set in shared_info (SCHEDOP_poll's test). */

@@ -42,14 +42,27 @@ public final class CallContext {
     private boolean viewResolved;
     private PollWait pollWait;
 
+    /** Its hypercall counters (single writer: the thread using this context). */
+    final HypercallCounters counters;
+
+    /**
+     * A vCPU's context, or (vcpu null) the context of the calling thread, which owns it: its
+     * counters are kept after the thread ends.
+     */
     public CallContext(Domain domain, Vcpu vcpu) {
+        this(domain, vcpu, vcpu == null ? Thread.currentThread() : null);
+    }
+
+    private CallContext(Domain domain, Vcpu vcpu, Thread owner) {
         this.domain = domain;
         this.vcpu = vcpu;
+        this.counters = new HypercallCounters(owner);
+        domain.counters().register(counters);
     }
 
     /** A context for requests of an async ring: no vCPU, and the async op refused inside. */
     public static CallContext forAsync(Domain domain) {
-        CallContext c = new CallContext(domain, null);
+        CallContext c = new CallContext(domain, null, null);
         c.inAsync = true;
         return c;
     }

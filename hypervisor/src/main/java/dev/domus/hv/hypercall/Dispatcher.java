@@ -25,6 +25,10 @@ public final class Dispatcher {
     }
 
     public long dispatch(CallContext ctx, int op, long a1, long a2, long a3, long a4, long a5) {
+        return ctx.counters.record(op, a1, a2, a3, invoke(ctx, op, a1, a2, a3, a4, a5));
+    }
+
+    private long invoke(CallContext ctx, int op, long a1, long a2, long a3, long a4, long a5) {
         if (op < 0 || op >= table.length) {
             return -XenErrno.XEN_ENOSYS;
         }

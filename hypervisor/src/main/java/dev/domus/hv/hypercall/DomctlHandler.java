@@ -4,6 +4,7 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import dev.domus.abi.Domctl;
 import dev.domus.abi.DomusDomctl;
+import dev.domus.abi.DomusStats;
 import dev.domus.abi.GuestKernel;
 import dev.domus.abi.Xen;
 import dev.domus.abi.XenErrno;
@@ -26,7 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * resumedomain, getdomaininfo (exactly {@code domain}, else {@code -XEN_ESRCH}), getvcpuinfo, max_mem,
  * max_vcpus, scheduler_op (credit/credit2 weight and cap, RTDS period and budget in
  * microseconds), setvcpuaffinity / getvcpuaffinity, shadow_op (log-dirty off, enable,
- * clean, peek), and the Domus extension {@link DomusDomctl#XEN_DOMCTL_domus_kernel}.
+ * clean, peek), and the Domus extensions {@link DomusDomctl#XEN_DOMCTL_domus_kernel} and
+ * {@link DomusStats#XEN_DOMCTL_domus_getstats}.
  */
 final class DomctlHandler implements HypercallHandler {
 
@@ -100,6 +102,8 @@ final class DomctlHandler implements HypercallHandler {
                 return shadowOp(ctx, arg, d);
             case DomusDomctl.XEN_DOMCTL_domus_kernel:
                 return kernel(ctx, d);
+            case DomusStats.XEN_DOMCTL_domus_getstats:
+                return DomainStatsOp.getstats(ctx, arg, d);
             default:
                 return -XenErrno.XEN_ENOSYS;
         }

@@ -80,11 +80,16 @@ final class TimerHandlers {
                 } else {
                     state = VcpuOp.RUNSTATE_runnable;
                 }
+                // struct vcpu_runstate_info: state @0, state_entry_time @8, time[4] @16.
+                long[] times = new long[4];
+                target.addRunstateTimes(times);
                 int o = CallContext.ARG_OFFSET;
                 ctx.buffer().setMemory(o, RUNSTATE_LENGTH, (byte) 0);
                 ctx.buffer().putInt(o, state, LITTLE_ENDIAN);
                 ctx.buffer().putLong(o + 8, timers.now(), LITTLE_ENDIAN);
-                ctx.buffer().putLong(o + 16, target.cpuTime(), LITTLE_ENDIAN);
+                for (int i = 0; i < 4; i++) {
+                    ctx.buffer().putLong(o + 16 + 8 * i, times[i], LITTLE_ENDIAN);
+                }
                 return ctx.copyOut(arg, o, RUNSTATE_LENGTH);
             }
             default:

@@ -96,10 +96,11 @@ public final class RunTokens implements AutoCloseable {
     public void start(RunnableUnit u) {
         lock.lock();
         try {
+            long now = System.nanoTime();
             if (u.state == RunnableUnit.OFFLINE) {
-                u.state = RunnableUnit.SLEEPING;
+                u.enter(RunnableUnit.SLEEPING, now);
             }
-            updateLocked(u, System.nanoTime());
+            updateLocked(u, now);
         } finally {
             lock.unlock();
         }
@@ -159,7 +160,7 @@ public final class RunTokens implements AutoCloseable {
                 return true;
             }
             self.pcpu = -1;
-            self.state = runnable ? RunnableUnit.WAITING : RunnableUnit.SLEEPING;
+            self.enter(runnable ? RunnableUnit.WAITING : RunnableUnit.SLEEPING, now);
             running[p] = null;
             grant(p, d.unit == self.unit.id() ? SchedDecision.IDLE : d.unit, d.sliceNs, now);
             return false;
@@ -184,7 +185,7 @@ public final class RunTokens implements AutoCloseable {
             } else if (self.state == RunnableUnit.WAITING) {
                 policy.sleep(self.unit.id(), now);
             }
-            self.state = RunnableUnit.OFFLINE;
+            self.enter(RunnableUnit.OFFLINE, now);
             policy.removeUnit(self.unit);
             units.remove(self.unit.id());
         } finally {
@@ -226,25 +227,49 @@ public final class RunTokens implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds the unit's nanoseconds in each Xen runstate (running, runnable, blocked, offline;
+     * VCPUOP_get_runstate_info's {@code time[]}) up to now into {@code out}.
+     */
+    public void addRunstateTimes(RunnableUnit u, long[] out) {
+        lock.lock();
+        try {
+            u.addRunstate(out, System.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The unit's Xen runstate now (RUNSTATE_*). */
+    public int runstate(RunnableUnit u) {
+        lock.lock();
+        try {
+            return u.runstate();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void updateLocked(RunnableUnit u, long now) {
         boolean want = u.wantsToRun();
         switch (u.state) {
             case RunnableUnit.SLEEPING -> {
                 if (want) {
-                    u.state = RunnableUnit.WAITING;
+                    u.enter(RunnableUnit.WAITING, now);
                     int p = policy.wake(u.unit.id(), now);
                     if (p >= 0 && p < pcpus) {
                         tickle(p, now);
                     }
                     fillIdle(now);
                 } else {
+                    u.enter(RunnableUnit.SLEEPING, now); // woken but still paused: blocked -> offline
                     LockSupport.unpark(u.thread());
                 }
             }
             case RunnableUnit.WAITING -> {
                 if (!want) {
                     policy.sleep(u.unit.id(), now);
-                    u.state = RunnableUnit.SLEEPING;
+                    u.enter(RunnableUnit.SLEEPING, now);
                     LockSupport.unpark(u.thread());
                 }
             }
@@ -286,7 +311,7 @@ public final class RunTokens implements AutoCloseable {
             return;
         }
         running[p] = next;
-        next.state = RunnableUnit.RUNNING;
+        next.enter(RunnableUnit.RUNNING, now);
         sliceStart[p] = now;
         setSliceEnd(p, now + Math.max(sliceNs, 1));
         next.pcpu = p;
