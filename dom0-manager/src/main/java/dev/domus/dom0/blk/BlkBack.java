@@ -52,6 +52,7 @@ public final class BlkBack implements AutoCloseable {
         final long sectors;
         final String backend;
         final String frontend;
+        final BlkCounters counters = new BlkCounters();
         BackendThread thread;
 
         Device(int domid, int devid, DiskSpec disk, FileChannel file, long sectors) {
@@ -102,6 +103,17 @@ public final class BlkBack implements AutoCloseable {
             file.close();
             throw new IOException("cannot publish disk " + disk.vdev() + " of domain " + domid + ": " + e.getMessage());
         }
+    }
+
+    /** What blkback has served for {@code domid}'s attached disks (zeros when it has none). */
+    public synchronized BlkStats stats(int domid) {
+        BlkStats s = BlkStats.NONE;
+        for (Device d : devices.values()) {
+            if (d.domid == domid) {
+                s = d.counters.add(s);
+            }
+        }
+        return s;
     }
 
     /** Disconnects and forgets every disk of {@code domid} (before the domain is destroyed). */
@@ -214,7 +226,7 @@ public final class BlkBack implements AutoCloseable {
             return;
         }
         BlkRing ring = new BlkRing(mem, dom0.gate(), calls, ringAddr, bounce, scratch, d.domid, local, d.file,
-                d.disk.writable(), d.sectors);
+                d.disk.writable(), d.sectors, d.counters);
         d.thread = new BackendThread("blkback-d" + d.domid + "-" + d.disk.vdev(), calls, local, ring::drain, () -> {
             calls.closePort(local);
             unmap(scratch, ringAddr, handle);

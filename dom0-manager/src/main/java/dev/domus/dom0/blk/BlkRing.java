@@ -46,6 +46,9 @@ final class BlkRing {
     private final long sectors;
     private final byte[] page = new byte[Xen.PAGE_SIZE];
     private final byte[] req = new byte[BlkifRequestFlyweight.LENGTH];
+    private final BlkCounters counters;
+    /** Bytes the request being served moved so far. */
+    private long served;
     private int reqCons;
     private int rspProdPvt;
 
@@ -55,7 +58,8 @@ final class BlkRing {
      * @param copyOp Dom0 scratch for one gnttab_copy struct
      */
     BlkRing(GuestMemory mem, HypercallGate gate, Dom0Calls calls, long sring, long bounce, long copyOp,
-            int frontDomid, int port, FileChannel file, boolean writable, long sectors) {
+            int frontDomid, int port, FileChannel file, boolean writable, long sectors, BlkCounters counters) {
+        this.counters = counters;
         this.mem = mem;
         this.gate = gate;
         this.calls = calls;
@@ -83,7 +87,10 @@ final class BlkRing {
                         + (long) (reqCons & (Blkif.BLK_RING_SIZE - 1)) * BlkifSringFlyweight.ENTRY_SIZE;
                 mem.getBytes(slot, req, 0, req.length); // one copy; act only on it
                 reqCons++;
-                respond(serve());
+                served = 0;
+                int status = serve();
+                counters.record(op(), status, served);
+                respond(status);
                 notify |= pushResponses();
             }
             // Ask for an event on the next request, then look once more (no lost wake-up).
@@ -147,6 +154,7 @@ final class BlkRing {
                             writeFully(sector * SECTOR, len);
                         }
                         sector += count;
+                        served += len;
                     }
                     return Blkif.BLKIF_RSP_OKAY;
                 }

@@ -22,7 +22,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * {@code domus_domain_memory_max_bytes}, {@code domus_domain_vcpus}; per host
  * {@code domus_host_memory_total_bytes}, {@code domus_host_memory_free_bytes},
  * {@code domus_host_pcpus}, {@code domus_host_domains}, and {@code domus_host_up} (0 when a
- * sample failed, with no other series, so an alert can tell "down" from "idle").
+ * sample failed, with no other series, so an alert can tell "down" from "idle"). The activity
+ * counters (runstates, hypercalls, events, grants, block, console) are
+ * {@link DomainCounterMetrics}'.
  */
 public final class DomusCollector implements MultiCollector {
 
@@ -80,6 +82,7 @@ public final class DomusCollector implements MultiCollector {
         out.add(mem.build());
         out.add(max.build());
         out.add(vcpus.build());
+        out.addAll(DomainCounterMetrics.snapshots(s));
         return new MetricSnapshots(out);
     }
 

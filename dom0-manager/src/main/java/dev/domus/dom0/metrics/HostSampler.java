@@ -8,8 +8,9 @@ import dev.domus.dom0.daemon.Responder;
 
 /**
  * Takes a {@link HostSample} through the toolstack's own read-only queries ({@code info --json},
- * {@code list --json}), so the metrics endpoint, {@code domus top} and {@code domus list} show
- * the same numbers from the same hypercalls (sysctl physinfo, domctl getdomaininfo).
+ * {@code list --json}, {@code stats --json}), so the metrics endpoint, {@code domus top} and {@code domus list} show
+ * the same numbers from the same hypercalls (sysctl physinfo, domctl getdomaininfo and
+ * the Domus getstats domctl, blkback's and the console backend's counts).
  */
 @FunctionalInterface
 public interface HostSampler {
@@ -31,7 +32,8 @@ public interface HostSampler {
         return () -> {
             String info = host.query("info", List.of("--json"), none);
             String list = host.query("list", List.of("--json"), none);
-            return HostSample.parse(System.nanoTime(), info, list);
+            String stats = host.query("stats", List.of("--json"), none);
+            return HostSample.parse(System.nanoTime(), info, list, stats);
         };
     }
 
@@ -40,10 +42,13 @@ public interface HostSampler {
         return () -> {
             ControlClient.Reply info = client.call("info", List.of("--json"));
             ControlClient.Reply list = client.call("list", List.of("--json"));
-            if (!info.ok() || !list.ok()) {
-                throw new IllegalStateException(!info.ok() ? info.text() : list.text());
+            ControlClient.Reply stats = client.call("stats", List.of("--json"));
+            for (ControlClient.Reply r : List.of(info, list, stats)) {
+                if (!r.ok()) {
+                    throw new IllegalStateException(r.text());
+                }
             }
-            return HostSample.parse(System.nanoTime(), info.text(), list.text());
+            return HostSample.parse(System.nanoTime(), info.text(), list.text(), stats.text());
         };
     }
 }

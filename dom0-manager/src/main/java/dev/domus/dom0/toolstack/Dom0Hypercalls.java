@@ -1,8 +1,11 @@
 package dev.domus.dom0.toolstack;
 
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 
 import dev.domus.abi.Domctl;
+import dev.domus.abi.DomusStats;
 import dev.domus.abi.GuestMemory;
 import dev.domus.abi.HypercallGate;
 import dev.domus.abi.Hypercalls;
@@ -39,6 +42,9 @@ public final class Dom0Hypercalls implements AutoCloseable {
     private final HypercallGate gate;
     private final GuestMemory mem;
     private final long scratch;
+    /** Pages for getstats entries, taken on first use. */
+    private long statsBuffer;
+    private static final int STATS_PAGES = 2;
     private boolean closed;
 
     public Dom0Hypercalls(Dom0 dom0) {
@@ -120,6 +126,44 @@ public final class Dom0Hypercalls implements AutoCloseable {
                 mem.getByte(u + DomctlGetVcpuInfoFlyweight.RUNNING_OFFSET) != 0,
                 mem.getLong(u + DomctlGetVcpuInfoFlyweight.CPU_TIME_OFFSET),
                 mem.getInt(u + DomctlGetVcpuInfoFlyweight.CPU_OFFSET));
+    }
+
+    /**
+     * {@code XEN_DOMCTL_domus_getstats} and getdomaininfo's shr_pages/paged_pages for
+     * {@code domid}, or null when the domain does not exist.
+     */
+    public synchronized DomainCounters domainCounters(int domid) {
+        header(Domctl.XEN_DOMCTL_getdomaininfo, domid);
+        if (domctl() < 0) {
+            return null;
+        }
+        long shared = mem.getLong(scratch + D + DomctlGetDomainInfoFlyweight.SHR_PAGES_OFFSET);
+        long paged = mem.getLong(scratch + D + DomctlGetDomainInfoFlyweight.PAGED_PAGES_OFFSET);
+        if (statsBuffer == 0) {
+            statsBuffer = dom0.pages().allocate(STATS_PAGES);
+        }
+        int capacity = STATS_PAGES * 4096 / DomusStats.DOMUS_STATS_ENTRY_SIZE;
+        header(DomusStats.XEN_DOMCTL_domus_getstats, domid);
+        mem.putLong(scratch + D + DomusStats.BUFFER_OFFSET, statsBuffer);
+        mem.putInt(scratch + D + DomusStats.NR_ENTRIES_OFFSET, capacity);
+        if (domctl() < 0) {
+            return null;
+        }
+        int total = mem.getInt(scratch + D + DomusStats.NR_ENTRIES_OFFSET);
+        List<DomainCounters.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < Math.min(total, capacity); i++) {
+            long e = statsBuffer + (long) i * DomusStats.DOMUS_STATS_ENTRY_SIZE;
+            entries.add(new DomainCounters.Entry(mem.getByte(e + DomusStats.ENTRY_OP_OFFSET) & 0xff,
+                    mem.getByte(e + DomusStats.ENTRY_SUBOP_OFFSET) & 0xff,
+                    mem.getShort(e + DomusStats.ENTRY_XEN_ERRNO_OFFSET) & 0xffff,
+                    mem.getInt(e + DomusStats.ENTRY_KIND_OFFSET), mem.getLong(e + DomusStats.ENTRY_COUNT_OFFSET)));
+        }
+        long[] runstate = new long[4];
+        for (int i = 0; i < 4; i++) {
+            runstate[i] = mem.getLong(scratch + D + DomusStats.RUNSTATE_TIME_OFFSET + 8L * i);
+        }
+        return new DomainCounters(domid, runstate, mem.getLong(scratch + D + DomusStats.EVENTS_RECEIVED_OFFSET),
+                shared, paged, entries, total > capacity);
     }
 
     /** XEN_DOMCTL_setvcpuaffinity (hard) to {@code cpus}; {@code nrBits} is the host's pCPU count. */
@@ -245,6 +289,9 @@ public final class Dom0Hypercalls implements AutoCloseable {
         if (!closed) {
             closed = true;
             dom0.pages().free(scratch, 1);
+            if (statsBuffer != 0) {
+                dom0.pages().free(statsBuffer, STATS_PAGES);
+            }
         }
     }
 }

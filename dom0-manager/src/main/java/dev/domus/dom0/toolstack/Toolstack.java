@@ -81,7 +81,8 @@ public final class Toolstack implements HostControl {
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
             "save", "restore", "migrate");
-    private static final Set<String> QUERIES = Set.of("list", "vcpu-list", "info", "console", "wait-shutdown");
+    private static final Set<String> QUERIES = Set.of("list", "vcpu-list", "info", "console", "wait-shutdown",
+            "stats");
 
     private final DaemonSettings settings;
     private final EventSink events;
@@ -252,6 +253,7 @@ public final class Toolstack implements HostControl {
             case "info" -> info(args.contains("--json"));
             case "console" -> console(args, out);
             case "wait-shutdown" -> waitShutdown(args, out);
+            case "stats" -> stats();
             default -> throw new CommandException("unknown query '" + command + "'");
         };
     }
@@ -1032,6 +1034,21 @@ public final class Toolstack implements HostControl {
                         + "free_memory            : %d%nxen_scheduler          : %s%nnr_domains             : %d%n"
                         + "xenstored_socket       : %s%n",
                 settings.home(), cpus, total, free, settings.sched(), n, xenstoredSocket());
+    }
+
+    /** Per-domain counters as flat JSON (see {@link StatsJson}), for the metrics endpoint and top. */
+    private String stats() {
+        List<StatsJson.Row> rows = new ArrayList<>();
+        synchronized (this) {
+            rows.add(new StatsJson.Row("Domain-0", 0));
+            for (ManagedDomain m : domains.values()) {
+                rows.add(new StatsJson.Row(m.name(), m.domid()));
+            }
+        }
+        return StatsJson.render(rows, hc::domainCounters, blkback::stats, domid -> {
+            ConsoleOutput o = consoles.output(domid);
+            return o == null ? 0 : o.end();
+        });
     }
 
     private String console(List<String> args, Responder out) throws CommandException, IOException,

@@ -196,6 +196,73 @@ class MetricsEndpointTest {
         assertTrue(laterNs / 1e9 >= cpu, "the listing is at least as late as the scrape before it");
     }
 
+    private static double sum(List<Sample> samples, String name, Map<String, String> domain) {
+        return samples.stream().filter(x -> x.name().equals(name)
+                && x.labels().entrySet().containsAll(domain.entrySet())).mapToDouble(Sample::value).sum();
+    }
+
+    private static Map<String, String> with(Map<String, String> l, String k, String v) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(l);
+        m.put(k, v);
+        return m;
+    }
+
+    @Test
+    void domainCountersMoveWhenAGuestWorks() throws Exception {
+        Path cfg = tmp.resolve("tick.cfg");
+        Files.writeString(cfg, "name = \"ticker\"\nkernel = \"dev.domus.dom0.metrics.TickGuest\"\nmemory = 16\n");
+        domus("create", cfg.toString());
+        HostSample listed = HostSample.parse(0, domus("info", "--json"), domus("list", "--json"));
+        Map<String, String> l = dom(listed.domains().stream().filter(d -> d.name().equals("ticker")).findFirst()
+                .orElseThrow());
+
+        List<Sample> first = scrape();
+        String[] moving = {"domus_domain_console_bytes_total", "domus_domain_events_received_total",
+            "domus_domain_hypercalls_total", "domus_domain_events_sent_total"};
+        double[] before = new double[moving.length];
+        for (int i = 0; i < moving.length; i++) {
+            before[i] = sum(first, moving[i], l);
+        }
+        // Scrape until every counter has moved (the guest ticks every millisecond; the test's
+        // timeout is the only guard).
+        List<Sample> later = first;
+        boolean allMoved = false;
+        while (!allMoved) {
+            later = scrape();
+            allMoved = true;
+            for (int i = 0; i < moving.length; i++) {
+                allMoved &= sum(later, moving[i], l) > before[i];
+            }
+            allMoved &= value(later, "domus_domain_vcpu_runstate_seconds_total", with(l, "state", "blocked")) > 0;
+        }
+        // The guest sleeps on timers: set_timer_op or vcpu_op, and sched_op to block or poll.
+        assertTrue(sum(later, "domus_domain_hypercalls_total", with(l, "op", "sched_op")) > 0, "sched_op counted");
+        assertTrue(value(later, "domus_domain_vcpu_runstate_seconds_total", with(l, "state", "running")) > 0);
+        for (String state : List.of("running", "runnable", "blocked", "offline")) {
+            assertTrue(value(later, "domus_domain_vcpu_runstate_seconds_total", with(l, "state", state)) >= 0);
+        }
+        // Sub-ops and errors carry Xen's names.
+        for (Sample x : later) {
+            if (x.name().equals("domus_domain_hypercalls_total") && x.labels().get("op").equals("event_channel_op")) {
+                assertTrue(x.labels().get("subop").startsWith("EVTCHNOP_"), x.toString());
+            }
+            if (x.name().equals("domus_domain_hypercall_errors_total")) {
+                assertTrue(x.labels().get("error").startsWith("XEN_E"), x.toString());
+            }
+        }
+        assertTrue(value(later, "domus_domain_events_sent_total", l)
+                <= value(later, "domus_domain_hypercalls_total", with(with(l, "op", "event_channel_op"), "subop",
+                "EVTCHNOP_send")), "sends are EVTCHNOP_send calls");
+        // Block counters exist for every domain, zero without a disk.
+        assertEquals(0, value(later, "domus_domain_block_requests_total", with(l, "op", "read")));
+        assertEquals(0, value(later, "domus_domain_block_bytes_total", with(l, "op", "write")));
+        // Counters never go back between scrapes.
+        List<Sample> last = scrape();
+        for (String m : moving) {
+            assertTrue(sum(last, m, l) >= sum(later, m, l), m);
+        }
+    }
+
     @Test
     void aMetricsPortInUseIsRefusedBeforeTheHostStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -67,7 +67,7 @@ class TopCommandTest {
                         continue;
                     }
                     String[] c = row.trim().split("\\s+");
-                    assertEquals(8, c.length, row);
+                    assertEquals(14, c.length, row);
                     double pct = Double.parseDouble(c[4]);
                     assertTrue(pct >= 0, row);
                     sum += pct;
@@ -76,9 +76,14 @@ class TopCommandTest {
                 assertTrue(sawBurner, frames[f]);
                 assertTrue(sum <= pcpus * 100.0, "CPU% adds up to " + sum + " on " + pcpus + " pCPUs:\n" + frames[f]);
             }
-            // The burner never blocks: by the second frame it has used CPU.
+            // The burner never blocks: by the second frame it has used CPU, and its SDK start made
+            // hypercalls; it has no disk.
             String second = frames[2].lines().filter(l -> l.startsWith("burner")).findFirst().orElseThrow();
-            assertTrue(Double.parseDouble(second.trim().split("\\s+")[4]) > 0, second);
+            String[] c = second.trim().split("\\s+");
+            assertTrue(Double.parseDouble(c[4]) > 0, second);
+            assertTrue(Long.parseLong(c[9]) > 0, "HCALLS: " + second);
+            assertEquals("0", c[11], "VBD_RD: " + second);
+            assertEquals("0", c[12], "VBD_WR: " + second);
         }
     }
 
