@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import dev.domus.dom0.config.Sizes;
 import dev.domus.dom0.control.wire.DomusHome;
 import dev.domus.dom0.metrics.HostSampler;
+import dev.domus.dom0.metrics.MetricsRecorder;
 import dev.domus.dom0.metrics.MetricsServer;
 import dev.domus.dom0.toolstack.Toolstack;
 import picocli.CommandLine;
@@ -43,6 +44,10 @@ public final class Domusd implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics")
     String metrics;
 
+    @Option(names = "--sample-interval", paramLabel = "S", defaultValue = "1",
+            description = "Record a metrics sample every S seconds under DIR/metrics for 'domus plot' (0 = off; default ${DEFAULT-VALUE})")
+    double sampleInterval;
+
     /** Set by tests and by the launcher: which host to start. */
     static DomusDaemon.HostFactory factory = null;
 
@@ -71,9 +76,14 @@ public final class Domusd implements Callable<Integer> {
         if (metricsServer != null) {
             metricsServer.serve(HostSampler.of(daemon.host()));
         }
+        MetricsRecorder recorder = sampleInterval == 0 ? null
+                : MetricsRecorder.start(settings.home(), HostSampler.of(daemon.host()), sampleInterval);
         MetricsServer ms = metricsServer;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (recorder != null) {
+                recorder.close();
+            }
             if (ms != null) {
                 ms.close();
             }
@@ -106,6 +116,9 @@ public final class Domusd implements Callable<Integer> {
         int n = pcpus == null ? Runtime.getRuntime().availableProcessors() : pcpus;
         if (n < 1 || n > 1024) {
             throw new DaemonException("--pcpus " + n + ": use 1 to 1024");
+        }
+        if (sampleInterval != 0 && !(sampleInterval >= 0.01 && sampleInterval <= 3600)) {
+            throw new DaemonException("--sample-interval " + sampleInterval + ": give 0.01 to 3600 seconds, or 0 for none");
         }
         if (!java.util.Set.of("credit2", "credit", "rtds", "null").contains(sched)) {
             throw new DaemonException("--sched " + sched + ": use credit2, credit, rtds or null");

@@ -7,11 +7,11 @@ import java.util.Map;
 
 /**
  * A strict reader for the flat JSON the toolstack prints ({@code list --json}, {@code info --json}):
- * an object, or an array of objects, whose values are strings or integers. Anything else is
+ * an object, or an array of objects, whose values are strings, integers or booleans. Anything else is
  * refused with the offset where it went wrong, so a change in the toolstack's output shows up
  * as an error rather than as wrong numbers.
  */
-final class FlatJson {
+public final class FlatJson {
 
     private final String s;
     private int i;
@@ -21,7 +21,7 @@ final class FlatJson {
     }
 
     /** Parses one object. */
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         FlatJson p = new FlatJson(text);
         Map<String, Object> o = p.readObject();
         p.end();
@@ -29,7 +29,7 @@ final class FlatJson {
     }
 
     /** Parses an array of objects. */
-    static List<Map<String, Object>> array(String text) {
+    public static List<Map<String, Object>> array(String text) {
         FlatJson p = new FlatJson(text);
         List<Map<String, Object>> out = new ArrayList<>();
         p.expect('[');
@@ -51,7 +51,9 @@ final class FlatJson {
                 String key = readString();
                 expect(':');
                 skipSpace();
-                Object value = i < s.length() && s.charAt(i) == '"' ? readString() : readLong();
+                Object value = i < s.length() && s.charAt(i) == '"' ? readString()
+                        : s.startsWith("true", i) ? literal("true", Boolean.TRUE)
+                        : s.startsWith("false", i) ? literal("false", Boolean.FALSE) : readLong();
                 if (o.put(key, value) != null) {
                     throw error("duplicate key \"" + key + "\"");
                 }
@@ -97,6 +99,11 @@ final class FlatJson {
                 default -> throw error("bad escape \\" + e);
             }
         }
+    }
+
+    private Object literal(String word, Boolean value) {
+        i += word.length();
+        return value;
     }
 
     private long readLong() {

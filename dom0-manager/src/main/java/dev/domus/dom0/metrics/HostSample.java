@@ -56,20 +56,14 @@ public record HostSample(long nanoTime, int pcpus, long totalMemoryMib, long fre
                 num(info, "free_memory_mib"), doms);
     }
 
-    /** CPU% of each domain between {@code earlier} and this sample (100 = one pCPU), by domid. */
+    /**
+     * CPU% of each domain between {@code earlier} and this sample (100 = one pCPU), by domid.
+     * With counters it uses the CPU time and the clock read together in domusd
+     * ({@code cpu_time_ns}, {@code time_ns}), so slow queries do not skew it; else the list's
+     * CPU time over this process's sample times.
+     */
     public Map<Integer, Double> cpuPercentSince(HostSample earlier) {
-        Map<Integer, Double> out = new java.util.TreeMap<>();
-        long wall = nanoTime - earlier.nanoTime;
-        for (DomainSample d : domains) {
-            double pct = 0;
-            for (DomainSample e : earlier.domains) {
-                if (e.domid() == d.domid() && wall > 0) {
-                    pct = Math.max(0, d.cpuTimeNs() - e.cpuTimeNs()) * 100.0 / wall;
-                }
-            }
-            out.put(d.domid(), pct);
-        }
-        return out;
+        return percentSince(earlier, "cpu_time_ns", DomainSample::cpuTimeNs);
     }
 
     /**
@@ -77,13 +71,24 @@ public record HostSample(long nanoTime, int pcpus, long totalMemoryMib, long fre
      * spent blocked (RUNSTATE_blocked; 100 = one vCPU), by domid; 0 without counters.
      */
     public Map<Integer, Double> blockedPercentSince(HostSample earlier) {
+        return percentSince(earlier, "runstate_blocked_ns", d -> 0L);
+    }
+
+    /** 100 x the growth of a nanosecond counter over the time between two samples, by domid. */
+    private Map<Integer, Double> percentSince(HostSample earlier, String counter,
+                                              java.util.function.ToLongFunction<DomainSample> fallback) {
         Map<Integer, Double> out = new java.util.TreeMap<>();
-        long wall = nanoTime - earlier.nanoTime;
         for (DomainSample d : domains) {
             double pct = 0;
             for (DomainSample e : earlier.domains) {
-                if (e.domid() == d.domid() && wall > 0) {
-                    long delta = d.counter("runstate_blocked_ns") - e.counter("runstate_blocked_ns");
+                if (e.domid() != d.domid()) {
+                    continue;
+                }
+                boolean exact = d.counters().containsKey("time_ns") && e.counters().containsKey("time_ns");
+                long wall = exact ? d.counter("time_ns") - e.counter("time_ns") : nanoTime - earlier.nanoTime;
+                long delta = exact ? d.counter(counter) - e.counter(counter)
+                        : fallback.applyAsLong(d) - fallback.applyAsLong(e);
+                if (wall > 0) {
                     pct = Math.max(0, delta) * 100.0 / wall;
                 }
             }

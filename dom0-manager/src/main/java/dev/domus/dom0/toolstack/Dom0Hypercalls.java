@@ -137,6 +137,8 @@ public final class Dom0Hypercalls implements AutoCloseable {
         if (domctl() < 0) {
             return null;
         }
+        long timeNs = System.nanoTime();
+        long cpuTimeNs = mem.getLong(scratch + D + DomctlGetDomainInfoFlyweight.CPU_TIME_OFFSET);
         long shared = mem.getLong(scratch + D + DomctlGetDomainInfoFlyweight.SHR_PAGES_OFFSET);
         long paged = mem.getLong(scratch + D + DomctlGetDomainInfoFlyweight.PAGED_PAGES_OFFSET);
         if (statsBuffer == 0) {
@@ -162,7 +164,7 @@ public final class Dom0Hypercalls implements AutoCloseable {
         for (int i = 0; i < 4; i++) {
             runstate[i] = mem.getLong(scratch + D + DomusStats.RUNSTATE_TIME_OFFSET + 8L * i);
         }
-        return new DomainCounters(domid, runstate, mem.getLong(scratch + D + DomusStats.EVENTS_RECEIVED_OFFSET),
+        return new DomainCounters(domid, timeNs, cpuTimeNs, runstate, mem.getLong(scratch + D + DomusStats.EVENTS_RECEIVED_OFFSET),
                 shared, paged, entries, total > capacity);
     }
 

@@ -9,6 +9,9 @@ import dev.domus.abi.DomusStats;
  * getdomaininfo's sharing and paging counts.
  *
  * @param domid          the domain
+ * @param timeNs         Dom0's {@link System#nanoTime()} when {@code cpuTimeNs} was read
+ * @param cpuTimeNs      getdomaininfo's cpu_time at that moment, so a CPU share over two samples
+ *                       does not depend on how long the query around it took
  * @param runstateNs     nanoseconds in RUNSTATE_running, runnable, blocked, offline, summed over vCPUs
  * @param eventsReceived events delivered to its ports
  * @param sharedPages    pages it shares (getdomaininfo shr_pages)
@@ -16,7 +19,7 @@ import dev.domus.abi.DomusStats;
  * @param entries        its hypercall counters, as the hypervisor lists them
  * @param truncated      true when the hypervisor had more entries than Dom0's buffer held
  */
-public record DomainCounters(int domid, long[] runstateNs, long eventsReceived, long sharedPages, long pagedPages,
+public record DomainCounters(int domid, long timeNs, long cpuTimeNs, long[] runstateNs, long eventsReceived, long sharedPages, long pagedPages,
                              List<Entry> entries, boolean truncated) {
 
     /** One {@code struct domus_stats_entry}. */

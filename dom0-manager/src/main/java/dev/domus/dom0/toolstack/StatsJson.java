@@ -16,7 +16,8 @@ import dev.domus.dom0.control.Json;
  * the hypervisor counts (runstate times, events, hypercalls by op, sub-op and error, grant
  * entries) and what Dom0's back ends count (block requests and bytes, console bytes). Keys
  * with a {@code :} carry labels: {@code hypercalls:OP:SUBOP}, {@code hypercall_errors:OP:XEN_E*},
- * {@code grant_ops:GNTTABOP_*}, with Xen's names. Every value is a counter (it only grows).
+ * {@code grant_ops:GNTTABOP_*}, with Xen's names. Every value is a counter (it only grows);
+ * {@code time_ns} is Dom0's monotonic clock when {@code cpu_time_ns} was read, for exact rates.
  */
 final class StatsJson {
 
@@ -39,6 +40,8 @@ final class StatsJson {
             sb.append(first ? "{" : ",{");
             first = false;
             sb.append("\"domid\":").append(r.domid()).append(",\"name\":").append(Json.quote(r.name()));
+            num(sb, "time_ns", c.timeNs());
+            num(sb, "cpu_time_ns", c.cpuTimeNs());
             long[] rs = c.runstateNs();
             num(sb, "runstate_running_ns", rs[VcpuOp.RUNSTATE_running]);
             num(sb, "runstate_runnable_ns", rs[VcpuOp.RUNSTATE_runnable]);

@@ -31,16 +31,19 @@ class HostSampleTest {
         assertEquals(2, HostSample.parse(0, INFO, "[]").pcpus());
     }
 
-    private static String stats(long blockedNs) {
-        return "[{\"domid\":1,\"name\":\"a\",\"runstate_blocked_ns\":" + blockedNs + ",\"events_received\":7,"
+    private static String stats(long timeNs, long cpuNs, long blockedNs) {
+        return "[{\"domid\":1,\"name\":\"a\",\"time_ns\":" + timeNs + ",\"cpu_time_ns\":" + cpuNs
+                + ",\"runstate_blocked_ns\":" + blockedNs + ",\"events_received\":7,"
                 + "\"hypercalls:event_channel_op:EVTCHNOP_send\":3,\"hypercalls:xen_version:XENVER_version\":2},"
                 + "{\"domid\":9,\"name\":\"gone\",\"events_received\":1}]\n";
     }
 
     @Test
     void countersComeFromTheStatsReplyByDomidAndBlockedPercentIsOverWallTime() {
-        HostSample a = HostSample.parse(1_000_000_000L, INFO, list(0), stats(0));
-        HostSample b = HostSample.parse(1_500_000_000L, INFO, list(0), stats(100_000_000L));
+        // The samples' own times are skewed (a slow query); the rates use domusd's time_ns.
+        HostSample a = HostSample.parse(1_000_000_000L, INFO, list(0), stats(5_000_000_000L, 0, 0));
+        HostSample b = HostSample.parse(1_100_000_000L, INFO, list(0), stats(5_500_000_000L, 250_000_000L,
+                100_000_000L));
         DomainSample d = b.domains().get(0);
         assertEquals(7, d.counter("events_received"));
         assertEquals(3, d.counter("hypercalls:event_channel_op:EVTCHNOP_send"));
@@ -49,6 +52,7 @@ class HostSampleTest {
         assertTrue(!d.counters().containsKey("name"), "only integers are counters");
         assertEquals(1, b.domains().size(), "a domain only in the stats reply is not listed");
         assertEquals(20.0, b.blockedPercentSince(a).get(1), 1e-9);
+        assertEquals(50.0, b.cpuPercentSince(a).get(1), 1e-9);
         assertTrue(HostSample.parse(0, INFO, list(0)).domains().get(0).counters().isEmpty());
         assertThrows(IllegalArgumentException.class, () -> HostSample.parse(0, INFO, list(0), "[{\"name\":\"x\"}]"),
                 "a stats entry without domid");
