@@ -73,20 +73,17 @@ class PlotCommandTest {
                 Toolstack.factory())) {
             Path burn = tmp.resolve("burn.cfg");
             Files.writeString(burn, "name = \"burner\"\nkernel = \"dev.domus.examples.burn.Burn\"\nmemory = 16\n");
-            Path tick = tmp.resolve("tick.cfg");
-            Files.writeString(tick, "name = \"ticker\"\nkernel = \"dev.domus.dom0.metrics.TickGuest\"\nmemory = 24\n");
             Run none = domus(home, "plot", "--out", tmp.resolve("early.png").toString());
             assertEquals(DomusCli.EXIT_FAILURE, none.rc());
             assertTrue(none.err().contains("no samples at"), none.err());
 
             ok(domus(home, "create", burn.toString()));
-            ok(domus(home, "create", tick.toString()));
             try (MetricsRecorder rec = MetricsRecorder.start(home, HostSampler.of(daemon.host()), 0.05)) {
                 assertTrue(rec.awaitSamples(4, 60_000), rec.lastError());
-                ok(domus(home, "pause", "ticker"));
+                ok(domus(home, "pause", "burner"));
                 long n = rec.samples();
                 assertTrue(rec.awaitSamples(n + 3, 60_000), rec.lastError());
-                ok(domus(home, "unpause", "ticker"));
+                ok(domus(home, "unpause", "burner"));
                 n = rec.samples();
                 assertTrue(rec.awaitSamples(n + 3, 60_000), rec.lastError());
             }
@@ -95,7 +92,7 @@ class PlotCommandTest {
             List<SampleLog.Row> burner = rows.stream().filter(r -> r.name().equals("burner")).toList();
             assertTrue(burner.size() >= 10, "samples of the burner: " + burner.size());
             assertTrue(burner.get(burner.size() - 1).cpuNs() > burner.get(0).cpuNs(), "the burner used CPU");
-            assertTrue(rows.stream().anyMatch(r -> r.name().equals("ticker") && r.memoryMib() == 24));
+            assertTrue(burner.stream().allMatch(r -> r.memoryMib() == 16), "its memory");
 
             Path png = tmp.resolve("run.png");
             Run r = domus(home, "plot", "--out", png.toString(), "--width", "900", "--height", "600");
@@ -104,14 +101,12 @@ class PlotCommandTest {
             BufferedImage img = ImageIO.read(png.toFile());
             assertEquals(900, img.getWidth());
             assertEquals(600, img.getHeight());
-            // Domains get the palette in domid order: Domain-0, burner, ticker. Each has a line
+            // Domains get the palette in domid order: Domain-0, then the burner. Each has a line
             // in the CPU chart (top half) and in the memory chart (bottom half).
-            Color burnerColour = HostPlot.PALETTE.get(1);
-            Color tickerColour = HostPlot.PALETTE.get(2);
-            assertTrue(pixels(img, burnerColour, 0, 300) > 40, "burner's CPU line");
-            assertTrue(pixels(img, burnerColour, 300, 600) > 40, "burner's memory line");
-            assertTrue(pixels(img, tickerColour, 300, 600) > 40, "ticker's memory line");
-            // Events (created x2, paused, unpaused) are vertical lines in both charts.
+            assertTrue(pixels(img, HostPlot.PALETTE.get(1), 0, 300) > 40, "burner's CPU line");
+            assertTrue(pixels(img, HostPlot.PALETTE.get(1), 300, 600) > 40, "burner's memory line");
+            assertTrue(pixels(img, HostPlot.PALETTE.get(0), 300, 600) > 40, "Domain-0's memory line");
+            // Events (created, paused, unpaused) are vertical lines in both charts.
             assertTrue(pixels(img, new Color(0x55, 0x55, 0x55), 0, 600) > 100, "event marks");
             assertFalse(Files.exists(tmp.resolve("run.png.tmp")));
 

@@ -8,16 +8,20 @@ import dev.domus.dom0.control.wire.ControlClient;
 import dev.domus.dom0.control.wire.DomusHome;
 import dev.domus.dom0.metrics.HostSample;
 import dev.domus.dom0.metrics.HostSampler;
+import dev.domus.dom0.metrics.InteractiveTop;
 import dev.domus.dom0.metrics.TopView;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code domus top}: a live view of the host modelled on {@code xentop}, redrawn in place (ANSI)
- * every {@code --delay} seconds until Ctrl-C; {@code --batch} prints plain frames one after
- * another for scripts, {@code --iterations N} stops after N frames. A host that goes away ends
+ * {@code domus top}: a live view of the host modelled on {@code xentop}. On a terminal it is
+ * interactive ({@link InteractiveTop}, through JLine: redrawn in place every {@code --delay}
+ * seconds, keys sort or quit); without one it redraws with ANSI; {@code --batch} prints plain
+ * frames one after another for scripts, {@code --iterations N} stops after N frames. A host that goes away ends
  * it with one line and exit code 1.
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
@@ -57,6 +61,14 @@ public final class TopCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         HostSampler sampler = HostSampler.of(new ControlClient(DomusHome.resolve(home)));
+        if (!batch && System.console() != null) {
+            HostSample first = sample(sampler); // a host that is not there fails before the screen changes
+            try (Terminal t = TerminalBuilder.builder().system(true).build()) {
+                boolean[] used = {false};
+                InteractiveTop.run(t, () -> used[0] ? sample(sampler) : use(used, first), sort, delay, iterations);
+            }
+            return 0;
+        }
         HostSample before = sample(sampler);
         for (int n = 0; iterations == null || n < iterations; n++) {
             Thread.sleep((long) (delay * 1000));
@@ -66,6 +78,11 @@ public final class TopCommand implements Callable<Integer> {
             before = now;
         }
         return 0;
+    }
+
+    private static HostSample use(boolean[] used, HostSample s) {
+        used[0] = true;
+        return s;
     }
 
     private static HostSample sample(HostSampler sampler) throws Exception {
