@@ -82,7 +82,8 @@ public final class HostPlot {
                 for (int i = 1; i < rs.size(); i++) {
                     SampleLog.Row a = rs.get(i - 1);
                     SampleLog.Row b = rs.get(i);
-                    long wall = Math.max(1, b.timeMs() - a.timeMs()) * 1_000_000L;
+                    long wall = a.clockNs() > 0 && b.clockNs() > a.clockNs() ? b.clockNs() - a.clockNs()
+                            : Math.max(1, b.timeMs() - a.timeMs()) * 1_000_000L;
                     x[i - 1] = (b.timeMs() - t0) / 1000.0;
                     y[i - 1] = Math.max(0, b.cpuNs() - a.cpuNs()) * 100.0 / wall;
                 }
@@ -115,6 +116,7 @@ public final class HostPlot {
         for (XYSeries s : cpu.getSeriesMap().values()) {
             yTop = Math.max(yTop, s.getYMax());
         }
+        int labels = 0;
         for (Mark m : marks) {
             if (m.timeMs() < t0) {
                 continue;
@@ -124,7 +126,9 @@ public final class HostPlot {
                 AnnotationLine line = new AnnotationLine(x, true, false);
                 ch.addAnnotation(line);
             }
-            cpu.addAnnotation(new AnnotationText(m.label(), x, yTop * 0.95 + 1, false));
+            // Labels at three heights in turn, so close events do not print over each other.
+            double y = Math.max(yTop, 1) * (1.02 - 0.06 * (labels++ % 3));
+            cpu.addAnnotation(new AnnotationText(m.label(), x, y, false));
         }
         cpu.getStyler().setAnnotationLineColor(MARK);
         mem.getStyler().setAnnotationLineColor(MARK);
@@ -146,7 +150,7 @@ public final class HostPlot {
         XYChart c = new XYChartBuilder().width(width).height(height).title(title)
                 .xAxisTitle("seconds since the first sample").yAxisTitle(yTitle).build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotBackgroundColor(Color.WHITE);
         c.getStyler().setAntiAlias(true);

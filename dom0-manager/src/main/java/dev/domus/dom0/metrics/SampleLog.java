@@ -21,16 +21,17 @@ public final class SampleLog {
 
     public static final String HEADER = "time_ms,domid,name,state,cpu_ns,memory_mib,maxmem_mib,shared_pages,"
             + "paged_pages,runstate_running_ns,runstate_blocked_ns,hypercalls,events_received,blk_read_bytes,"
-            + "blk_write_bytes";
+            + "blk_write_bytes,clock_ns";
     static final long ROTATE_BYTES = 64L << 20;
 
     /**
      * One line: a domain (or, with domid -1, the host: memory = free MiB, maxmem = total MiB,
-     * cpu_ns = pCPUs) at {@code timeMs}.
+     * cpu_ns = pCPUs) at {@code timeMs}. {@code clockNs} is domusd's monotonic clock when
+     * {@code cpuNs} was read (0 if unknown), so CPU shares do not depend on sampling delays.
      */
     public record Row(long timeMs, int domid, String name, String state, long cpuNs, long memoryMib, long maxmemMib,
                       long sharedPages, long pagedPages, long runningNs, long blockedNs, long hypercalls,
-                      long eventsReceived, long blkReadBytes, long blkWriteBytes) {
+                      long eventsReceived, long blkReadBytes, long blkWriteBytes, long clockNs) {
 
         public boolean isHost() {
             return domid < 0;
@@ -49,12 +50,14 @@ public final class SampleLog {
     public static List<Row> rows(long timeMs, HostSample s) {
         List<Row> out = new ArrayList<>();
         out.add(new Row(timeMs, -1, "host", "up", s.pcpus(), s.freeMemoryMib(), s.totalMemoryMib(), 0, 0, 0, 0, 0,
-                0, 0, 0));
+                0, 0, 0, 0));
         for (DomainSample d : s.domains()) {
-            out.add(new Row(timeMs, d.domid(), d.name(), d.state(), d.cpuTimeNs(), d.memoryMib(), d.maxmemMib(),
+            boolean exact = d.counters().containsKey("time_ns") && d.counters().containsKey("cpu_time_ns");
+            out.add(new Row(timeMs, d.domid(), d.name(), d.state(), exact ? d.counter("cpu_time_ns") : d.cpuTimeNs(),
+                    d.memoryMib(), d.maxmemMib(),
                     d.counter("shared_pages"), d.counter("paged_pages"), d.counter("runstate_running_ns"),
                     d.counter("runstate_blocked_ns"), d.counterSum("hypercalls:"), d.counter("events_received"),
-                    d.counter("blk_read_bytes"), d.counter("blk_write_bytes")));
+                    d.counter("blk_read_bytes"), d.counter("blk_write_bytes"), exact ? d.counter("time_ns") : 0));
         }
         return out;
     }
@@ -76,7 +79,8 @@ public final class SampleLog {
                 w.write(r.timeMs() + "," + r.domid() + "," + encode(r.name()) + "," + encode(r.state()) + ","
                         + r.cpuNs() + "," + r.memoryMib() + "," + r.maxmemMib() + "," + r.sharedPages() + ","
                         + r.pagedPages() + "," + r.runningNs() + "," + r.blockedNs() + "," + r.hypercalls() + ","
-                        + r.eventsReceived() + "," + r.blkReadBytes() + "," + r.blkWriteBytes() + "\n");
+                        + r.eventsReceived() + "," + r.blkReadBytes() + "," + r.blkWriteBytes() + "," + r.clockNs()
+                        + "\n");
             }
         }
     }
@@ -103,13 +107,14 @@ public final class SampleLog {
                 }
                 String[] c = line.split(",", -1);
                 try {
-                    if (c.length != 15) {
-                        throw new IllegalArgumentException(c.length + " columns, not 15");
+                    if (c.length != 16) {
+                        throw new IllegalArgumentException(c.length + " columns, not 16");
                     }
                     out.add(new Row(Long.parseLong(c[0]), Integer.parseInt(c[1]), decode(c[2]), decode(c[3]),
                             Long.parseLong(c[4]), Long.parseLong(c[5]), Long.parseLong(c[6]), Long.parseLong(c[7]),
                             Long.parseLong(c[8]), Long.parseLong(c[9]), Long.parseLong(c[10]), Long.parseLong(c[11]),
-                            Long.parseLong(c[12]), Long.parseLong(c[13]), Long.parseLong(c[14])));
+                            Long.parseLong(c[12]), Long.parseLong(c[13]), Long.parseLong(c[14]),
+                            Long.parseLong(c[15])));
                 } catch (IllegalArgumentException e) {
                     if (i == lines.size() - 1) {
                         break; // a torn last line

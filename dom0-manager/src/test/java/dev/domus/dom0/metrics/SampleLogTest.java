@@ -22,7 +22,7 @@ class SampleLogTest {
 
     private static HostSample sample(String name, long cpu) {
         return new HostSample(0, 2, 256, 100, List.of(new DomainSample(3, name, "running", 16, 32, 1, cpu,
-                Map.of("shared_pages", 5L, "paged_pages", 6L, "hypercalls:xen_version:XENVER_version", 7L,
+                Map.of("time_ns", 77L, "cpu_time_ns", cpu, "shared_pages", 5L, "paged_pages", 6L, "hypercalls:xen_version:XENVER_version", 7L,
                         "hypercalls:sched_op:SCHEDOP_yield", 1L, "events_received", 9L))));
     }
 
@@ -39,13 +39,14 @@ class SampleLogTest {
         SampleLog.Row d = rows.get(1);
         assertEquals("a,b%c\nd", d.name());
         assertEquals(10, d.cpuNs());
+        assertEquals(77, d.clockNs(), "domusd's clock when the CPU time was read");
         assertEquals(5, d.sharedPages());
         assertEquals(6, d.pagedPages());
         assertEquals(8, d.hypercalls());
         assertEquals(9, d.eventsReceived());
         Files.writeString(f, "3000,3,torn", StandardOpenOption.APPEND);
         assertEquals(4, SampleLog.read(f).size(), "a line cut by a crash is skipped");
-        Files.writeString(f, "\n4000,3,x,running,1,1,1,0,0,0,0,0,0,0,0\n", StandardOpenOption.APPEND);
+        Files.writeString(f, "\n4000,3,x,running,1,1,1,0,0,0,0,0,0,0,0,0\n", StandardOpenOption.APPEND);
         IOException e = assertThrows(IOException.class, () -> SampleLog.read(f));
         assertTrue(e.getMessage().contains("line 6"), e.getMessage());
     }
