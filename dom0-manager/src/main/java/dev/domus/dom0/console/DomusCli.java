@@ -13,6 +13,8 @@ import dev.domus.dom0.console.command.EventsCommand;
 import dev.domus.dom0.console.command.InfoCommand;
 import dev.domus.dom0.console.command.ListCommand;
 import dev.domus.dom0.console.command.MemMaxCommand;
+import dev.domus.dom0.console.command.MemPagerCommand;
+import dev.domus.dom0.console.command.MemShareCommand;
 import dev.domus.dom0.console.command.MemSetCommand;
 import dev.domus.dom0.console.command.PauseCommand;
 import dev.domus.dom0.console.command.RebootCommand;
@@ -54,7 +56,7 @@ public final class DomusCli implements Runnable {
     public static final List<Class<?>> SUBCOMMANDS = List.of(
             CreateCommand.class, ListCommand.class, InfoCommand.class, ConsoleCommand.class,
             PauseCommand.class, UnpauseCommand.class, ShutdownCommand.class, RebootCommand.class,
-            DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, VcpuSetCommand.class,
+            DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, MemShareCommand.class, MemPagerCommand.class, VcpuSetCommand.class,
             VcpuListCommand.class, VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
             SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, TopCommand.class,
             PlotCommand.class,

@@ -33,6 +33,7 @@ import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.daemon.EventSink;
 import dev.domus.dom0.daemon.HostControl;
 import dev.domus.dom0.daemon.Responder;
+import dev.domus.dom0.overcommit.MemoryManager;
 import dev.domus.dom0.console.backend.ConsoleBackend;
 import dev.domus.dom0.console.backend.ConsoleOutput;
 import dev.domus.dom0.migrate.MigrationException;
@@ -80,7 +81,7 @@ public final class Toolstack implements HostControl {
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
-            "save", "restore", "migrate");
+            "save", "restore", "migrate", "mem-share", "mem-pager");
     private static final Set<String> QUERIES = Set.of("list", "vcpu-list", "info", "console", "wait-shutdown",
             "stats");
 
@@ -97,6 +98,7 @@ public final class Toolstack implements HostControl {
     private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
     private final Thread watcher;
     private final MigrationListener migrations;
+    private final MemoryManager memory;
     private final int schedId;
     private volatile boolean closed;
 
@@ -174,6 +176,12 @@ public final class Toolstack implements HostControl {
         xenstored.ringAttacher(new XsRingAttacher(host.dom0()));
         this.consoles = new ConsoleBackend(host.dom0(), logs(settings.home()));
         this.blkback = new BlkBack(host.dom0(), xenstored);
+        host.pagingDirectory(settings.home().resolve("paging"));
+        long[] phys0 = hc.physinfo();
+        this.memory = new MemoryManager(host.dom0(), events, this::guests, () -> {
+            long[] p = hc.physinfo();
+            return p == null ? -1 : p[2];
+        }, phys0 == null ? 0 : phys0[1]);
         long id = hc.schedId();
         this.schedId = (int) id;
         xs.write("/local/domain/0/name", "Domain-0");
@@ -232,7 +240,9 @@ public final class Toolstack implements HostControl {
             case "unpause" -> pause(c.arg(0, "a domain (name or domid)"), false);
             case "shutdown" -> shutdown(c.arg(0, "a domain (name or domid)"), SchedOp.SHUTDOWN_poweroff);
             case "reboot" -> shutdown(c.arg(0, "a domain (name or domid)"), SchedOp.SHUTDOWN_reboot);
-            case "mem-set" -> memSet(c.arg(0, "a domain"), c.arg(1, "a size (e.g. 256M)"));
+            case "mem-set" -> memSet(c.arg(0, "a domain"), c.arg(1, "a size (e.g. 256M)"), a);
+            case "mem-share" -> Overcommit.memShare(this, memory, a);
+            case "mem-pager" -> Overcommit.memPager(this, memory, a);
             case "mem-max" -> memMax(c.arg(0, "a domain"), c.arg(1, "a size (e.g. 512M)"));
             case "vcpu-set" -> vcpuSet(c.arg(0, "a domain"), c.arg(1, "a vCPU count"));
             case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
@@ -409,6 +419,7 @@ public final class Toolstack implements HostControl {
             throw new CommandException("cannot destroy " + m.name() + ": " + XenError.name(rc));
         }
         domains.remove(domid);
+        memory.forget(domid);
         XenstoreLayout.remove(xs, domid, m.uuid);
         console.forget(domid);
         consoles.forget(domid);
@@ -763,7 +774,7 @@ public final class Toolstack implements HostControl {
 
     // ---------------------------------------------------------------- memory and vCPUs
 
-    private synchronized String memSet(String dom, String size) throws CommandException {
+    private synchronized String memSet(String dom, String size, List<String> args) throws CommandException {
         ManagedDomain m = resolve(dom);
         long mib = mib(size);
         DomainInfo info = info(m);
@@ -772,11 +783,16 @@ public final class Toolstack implements HostControl {
             throw new CommandException("mem-set " + size + " is above " + m.name() + "'s maxmem of " + maxMib
                     + " MiB: raise it first with 'domus mem-max " + m.name() + " SIZE'");
         }
-        if (mib < 1) {
-            throw new CommandException("mem-set " + size + ": a domain needs at least 1 MiB");
+        long floor = Overcommit.floorMib(m.config.memoryMib());
+        if (mib < floor) {
+            throw new CommandException("mem-set " + size + " is below " + m.name() + "'s floor of " + floor
+                    + " MiB (its kernel, SDK and balloon bookkeeping need that much): choose " + floor + "M or more");
         }
+        long timeoutMs = Overcommit.timeoutMillis(args, MemoryManager.DEFAULT_BALLOON_TIMEOUT_MILLIS);
         xs.write(XenstoreLayout.domainPath(m.domid()) + "/memory/target", Long.toString(mib * 1024));
-        return "memory target of " + m.name() + " set to " + mib + " MiB (its balloon driver follows it)";
+        memory.targetSet(m.domid(), mib * 256, timeoutMs);
+        return "memory target of " + m.name() + " set to " + mib + " MiB (its balloon driver follows it; reported if not"
+                + " reached within " + timeoutMs / 1000 + " s)";
     }
 
     private synchronized String memMax(String dom, String size) throws CommandException {
@@ -949,15 +965,18 @@ public final class Toolstack implements HostControl {
                         .append(",\"memory_mib\":").append(i.totPages() * 4 / 1024)
                         .append(",\"maxmem_mib\":").append(i.maxPages() * 4 / 1024)
                         .append(",\"vcpus\":").append(i.onlineVcpus())
-                        .append(",\"cpu_time_ns\":").append(i.cpuTimeNs()).append('}');
+                        .append(",\"cpu_time_ns\":").append(i.cpuTimeNs())
+                        .append(Overcommit.listJson(memory, i)).append('}');
             }
             return sb.append("]\n").toString();
         }
-        sb.append(String.format("%-32s %5s %7s %5s %8s %10s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)"));
+        sb.append(String.format("%-32s %5s %7s %5s %8s %10s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)",
+                "Target", "Balloon"));
         for (Object[] row : rows) {
             DomainInfo i = (DomainInfo) row[1];
-            sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f%n", row[0], i.domid(), i.totPages() * 4 / 1024,
-                    i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9));
+            sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f %7s %s%n", row[0], i.domid(), i.totPages() * 4 / 1024,
+                    i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9, Overcommit.targetText(memory, i.domid()),
+                    Overcommit.balloonState(memory, i.domid())).stripTrailing() + "\n");
         }
         return sb.toString();
     }
@@ -1028,12 +1047,14 @@ public final class Toolstack implements HostControl {
             return "{\"home\":" + Json.quote(settings.home().toString()) + ",\"nr_cpus\":" + cpus
                     + ",\"total_memory_mib\":" + total + ",\"free_memory_mib\":" + free
                     + ",\"scheduler\":" + Json.quote(settings.sched()) + ",\"domains\":" + n
-                    + ",\"xenstored_socket\":" + Json.quote(xenstoredSocket().toString()) + "}\n";
+                    + ",\"xenstored_socket\":" + Json.quote(xenstoredSocket().toString())
+                    + Overcommit.infoJson(memory, guests()) + "}\n";
         }
         return String.format("home                   : %s%nnr_cpus                : %d%ntotal_memory           : %d%n"
                         + "free_memory            : %d%nxen_scheduler          : %s%nnr_domains             : %d%n"
                         + "xenstored_socket       : %s%n",
-                settings.home(), cpus, total, free, settings.sched(), n, xenstoredSocket());
+                settings.home(), cpus, total, free, settings.sched(), n, xenstoredSocket())
+                + Overcommit.infoText(memory, guests());
     }
 
     /** Per-domain counters as flat JSON (see {@link StatsJson}), for the metrics endpoint and top. */
@@ -1180,6 +1201,20 @@ public final class Toolstack implements HostControl {
 
     // ---------------------------------------------------------------- helpers
 
+    /** The guest domains now, for the memory manager. */
+    synchronized List<MemoryManager.Guest> guests() {
+        List<MemoryManager.Guest> g = new ArrayList<>();
+        for (ManagedDomain m : domains.values()) {
+            g.add(new MemoryManager.Guest(m.domid(), m.name(), m.config.memoryMib() * 256));
+        }
+        return g;
+    }
+
+    /** The domid of a guest by name or domid (for the overcommit commands). */
+    synchronized int domidOf(String dom) throws CommandException {
+        return resolve(dom).domid();
+    }
+
     /** A domain by name or domid; Dom0 and unknown domains are refused. Caller holds the lock. */
     private ManagedDomain resolve(String dom) throws CommandException {
         if (dom.equals("0") || dom.equals("Domain-0")) {
@@ -1256,6 +1291,7 @@ public final class Toolstack implements HostControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        memory.close();
         blkback.close();
         consoles.close();
         xs.close();

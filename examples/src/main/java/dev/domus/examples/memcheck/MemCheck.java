@@ -14,7 +14,9 @@ import dev.domus.sdk.DomusKernel;
  *
  * <p>Parameters (config {@code extra}): {@code pages} (pages to test; default all free but 64),
  * {@code seed}, {@code dirty_rate} (pages rewritten per second; default 1000),
- * {@code tick_ms} (default 50), {@code verify_every} (full verification every N ticks; 0 never).
+ * {@code tick_ms} (default 50), {@code verify_every} (full verification every N ticks; 0 never;
+ * each pass also publishes {@code passes}), {@code balloon} (1: run the balloon driver, so
+ * {@code domus mem-set} moves the guest; its tested pages are never ballooned).
  *
  * <p>State lives in guest memory: a header page and one 32-bit version per tested page; the
  * pattern of a page is a function of (seed, pfn, version), so verification needs nothing else.
@@ -34,6 +36,9 @@ public final class MemCheck extends DomusKernel {
     @Override
     protected void main(Domu domu) {
         GuestMemory m = domu.memory();
+        if (domu.param("balloon", 0) != 0 && domu.hasXenstore()) {
+            domu.balloon(); // follow memory/target (mem-set) at every clean point
+        }
         long header = domu.pagesFor("memcheck.header", 1) << Xen.PAGE_SHIFT;
         boolean fresh = m.getInt(header + H_MAGIC) != MAGIC;
         if (fresh) {
@@ -79,6 +84,7 @@ public final class MemCheck extends DomusKernel {
             if (verifyEvery > 0 && ++ticks % verifyEvery == 0) {
                 errors = r.verifyAll();
                 publish(domu, r, errors, generation);
+                domu.publish("data/memcheck/passes", Long.toString(ticks / verifyEvery));
                 domu.printf("memcheck: pass %d after %d rewrites, %d pages verified, %d errors%n",
                         ticks / verifyEvery, m.getLong(header + H_CURSOR), r.count, errors);
             }

@@ -13,6 +13,8 @@ import dev.domus.hv.mem.FrameAllocator;
 import dev.domus.hv.mem.MachineMemory;
 import dev.domus.hv.sched.Policies;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -41,9 +43,12 @@ public final class Host implements AutoCloseable {
     private final FrameAllocator frames;
     private final Hypervisor hypervisor;
     private final Dom0 dom0;
+    private final AtomicReference<Path> pagingDir;
     private volatile boolean closed;
 
-    private Host(HostConfig config, MachineMemory machine, FrameAllocator frames, Hypervisor hv, Dom0 dom0) {
+    private Host(HostConfig config, MachineMemory machine, FrameAllocator frames, Hypervisor hv, Dom0 dom0,
+                 AtomicReference<Path> pagingDir) {
+        this.pagingDir = pagingDir;
         this.config = config;
         this.machine = machine;
         this.frames = frames;
@@ -63,10 +68,14 @@ public final class Host implements AutoCloseable {
         Hypervisor hv = null;
         try {
             FrameAllocator frames = new FrameAllocator(machine);
+            AtomicReference<Path> pagingDir = new AtomicReference<>();
             PhysmapFactory factory = new PhysmapFactory() {
                 @Override
                 public Physmap create(int domid, long maxPfn, long maxPages) {
-                    return new MemPhysmap(new DomainMemory(domid, frames, maxPfn, maxPages));
+                    Path dir = pagingDir.get();
+                    DomainMemory dm = new DomainMemory(domid, frames, maxPfn, maxPages);
+                    return new MemPhysmap(dm, dir == null || domid == 0 ? null
+                        : new DomainPagingFile(dir.resolve("dom" + domid + ".paging")));
                 }
 
                 @Override
@@ -78,10 +87,20 @@ public final class Host implements AutoCloseable {
                 public long freeFrames() {
                     return frames.freeFrames();
                 }
+
+                @Override
+                public long sharedFrames() {
+                    return frames.sharedFrames();
+                }
+
+                @Override
+                public long sharingFreedPages() {
+                    return frames.sharingFreedPages();
+                }
             };
             hv = new Hypervisor(factory, Policies.create(config.scheduler(), config.pcpus()), config.pcpus());
             Dom0 dom0 = bootDom0(hv, config);
-            return new Host(config, machine, frames, hv, dom0);
+            return new Host(config, machine, frames, hv, dom0, pagingDir);
         } catch (RuntimeException | Error e) {
             if (hv != null) {
                 hv.close();
@@ -114,6 +133,16 @@ public final class Host implements AutoCloseable {
         d0.runWithoutVcpuThreads();
         Dom0Pages dp = new Dom0Pages(Dom0.FIRST_RAM_PFN, pages - Dom0.FIRST_RAM_PFN, pages, DOM0_FOREIGN_SLOTS);
         return new Dom0(d0.gate(), pm.memory(), dp);
+    }
+
+    /**
+     * Enables hypervisor paging for domains created from now on: each gets a paging file
+     * {@code dom<ID>.paging} in {@code dir} (created on its first page-out, deleted when the
+     * domain is destroyed), which Dom0's pager fills through {@code XENMEM_paging_op}. Without
+     * it, {@code XENMEM_paging_op_nominate} fails with {@code -XEN_EINVAL}.
+     */
+    public void pagingDirectory(Path dir) {
+        pagingDir.set(dir.toAbsolutePath());
     }
 
     public HostConfig config() {

@@ -19,9 +19,20 @@ final class MemPhysmap implements Physmap {
     private final SharedView shared;
     private final GuestMemoryView[] vcpuViews = new GuestMemoryView[dev.domus.abi.SharedInfo.XEN_LEGACY_MAX_VCPUS];
 
+    private final DomainPagingFile pagingFile;
+
     MemPhysmap(DomainMemory memory) {
+        this(memory, null);
+    }
+
+    /** With {@code pagingFile} (may be null): where the pager's page-outs of this domain go. */
+    MemPhysmap(DomainMemory memory, DomainPagingFile pagingFile) {
         this.memory = memory;
         this.shared = new SharedView(memory);
+        this.pagingFile = pagingFile;
+        if (pagingFile != null) {
+            memory.setPageStore(pagingFile);
+        }
     }
 
     @Override
@@ -158,5 +169,8 @@ final class MemPhysmap implements Physmap {
             }
         }
         memory.destroy();
+        if (pagingFile != null) {
+            pagingFile.delete();
+        }
     }
 }

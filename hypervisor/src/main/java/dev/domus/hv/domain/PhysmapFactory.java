@@ -14,4 +14,14 @@ public interface PhysmapFactory {
 
     /** Frames not owned by any domain. */
     long freeFrames();
+
+    /** Copy-on-write shared frames (XENMEM_get_sharing_shared_pages). */
+    default long sharedFrames() {
+        return 0;
+    }
+
+    /** Frames saved by sharing (XENMEM_get_sharing_freed_pages). */
+    default long sharingFreedPages() {
+        return 0;
+    }
 }

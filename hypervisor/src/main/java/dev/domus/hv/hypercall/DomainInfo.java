@@ -51,6 +51,11 @@ final class DomainInfo {
         b.putInt(o + 4, flags, LITTLE_ENDIAN);
         b.putLong(o + 8, d.physmap().currentPages(), LITTLE_ENDIAN);
         b.putLong(o + 16, d.physmap().maxPages(), LITTLE_ENDIAN);
+        dev.domus.hv.mem.DomainMemory dm = d.physmap().domainMemory();
+        if (dm != null) {
+            b.putLong(o + 32, dm.sharedPages(), LITTLE_ENDIAN);
+            b.putLong(o + 40, dm.pagedPages(), LITTLE_ENDIAN);
+        }
         long si = d.sharedInfoAddress();
         b.putLong(o + 48, si < 0 ? 0 : si >>> Xen.PAGE_SHIFT, LITTLE_ENDIAN);
         b.putLong(o + 56, d.cpuTime(), LITTLE_ENDIAN);

@@ -27,7 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * resumedomain, getdomaininfo (exactly {@code domain}, else {@code -XEN_ESRCH}), getvcpuinfo, max_mem,
  * max_vcpus, scheduler_op (credit/credit2 weight and cap, RTDS period and budget in
  * microseconds), setvcpuaffinity / getvcpuaffinity, shadow_op (log-dirty off, enable,
- * clean, peek), and the Domus extensions {@link DomusDomctl#XEN_DOMCTL_domus_kernel} and
+ * clean, peek), getpageframeinfo3 (see {@link #pageFrameInfo}), and the Domus extensions
+ * {@link DomusDomctl#XEN_DOMCTL_domus_kernel} and
  * {@link DomusStats#XEN_DOMCTL_domus_getstats}.
  */
 final class DomctlHandler implements HypercallHandler {
@@ -100,6 +101,8 @@ final class DomctlHandler implements HypercallHandler {
                 return affinity(ctx, arg, d, cmd == Domctl.XEN_DOMCTL_setvcpuaffinity);
             case Domctl.XEN_DOMCTL_shadow_op:
                 return shadowOp(ctx, arg, d);
+            case Domctl.XEN_DOMCTL_getpageframeinfo3:
+                return pageFrameInfo(ctx, d);
             case DomusDomctl.XEN_DOMCTL_domus_kernel:
                 return kernel(ctx, d);
             case DomusStats.XEN_DOMCTL_domus_getstats:
@@ -349,6 +352,48 @@ final class DomctlHandler implements HypercallHandler {
             default:
                 return -XenErrno.XEN_EINVAL;
         }
+    }
+
+    /**
+     * XEN_DOMCTL_getpageframeinfo3 ({@code struct xen_domctl_getpageframeinfo3}: num @0,
+     * array @8): IN the array holds {@code num} PFNs; OUT each becomes its type:
+     * {@code XEN_DOMCTL_PFINFO_XTAB} for a PFN with no RAM (never populated, ballooned, a
+     * foreign mapping), {@code XEN_DOMCTL_PFINFO_NOTAB} for RAM (auto-translated guests have no
+     * page-table types), and, a Domus addition, the P2M type ({@code P2mType}: rw, logdirty,
+     * shared, paging_out, paged_out, ...) in bits 32-39, which Dom0's sharing scanner and pager
+     * use to skip shared and paged-out pages without touching them.
+     */
+    private long pageFrameInfo(CallContext ctx, Domain d) {
+        UnsafeBuffer b = ctx.buffer();
+        long num = b.getLong(U, LITTLE_ENDIAN);
+        long array = b.getLong(U + 8, LITTLE_ENDIAN);
+        if (num < 0 || num > 1024) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        dev.domus.hv.mem.DomainMemory dm = d.physmap().domainMemory();
+        if (dm == null) {
+            return -XenErrno.XEN_EOPNOTSUPP;
+        }
+        int batch = CallContext.BULK_LENGTH / 8;
+        for (long done = 0; done < num; ) {
+            int n = (int) Math.min(batch, num - done);
+            int off = CallContext.BULK_OFFSET;
+            if (ctx.copyIn(array + done * 8, off, n * 8) < 0) {
+                return -XenErrno.XEN_EFAULT;
+            }
+            for (int i = 0; i < n; i++) {
+                long pfn = b.getLong(off + i * 8, LITTLE_ENDIAN);
+                int t = dm.typeOf(pfn);
+                long info = dev.domus.hv.p2m.P2mType.isRam(t) ? Domctl.XEN_DOMCTL_PFINFO_NOTAB
+                    : Domctl.XEN_DOMCTL_PFINFO_XTAB & 0xffffffffL;
+                b.putLong(off + i * 8, info | ((long) t << 32), LITTLE_ENDIAN);
+            }
+            if (ctx.copyOut(array + done * 8, off, n * 8) < 0) {
+                return -XenErrno.XEN_EFAULT;
+            }
+            done += n;
+        }
+        return 0;
     }
 
     /** Writes the refusal message into Dom0's error_buf and its length into error_len. */

@@ -12,7 +12,7 @@ public final class Hypercall {
     public static void registerAll(Hypervisor hv) {
         Dispatcher d = hv.dispatcher();
         TimerHandlers timers = new TimerHandlers(hv.vcpuTimers());
-        d.register(Hypercalls.__HYPERVISOR_memory_op, new MemoryOpHandler(hv.domains()));
+        d.register(Hypercalls.__HYPERVISOR_memory_op, new MemoryOpHandler(hv.domains(), hv.memory()));
         d.register(Hypercalls.__HYPERVISOR_multicall, new MulticallHandler(d));
         d.register(Hypercalls.__HYPERVISOR_set_timer_op, timers::setTimerOp);
         d.register(Hypercalls.__HYPERVISOR_xen_version, new XenVersionHandler());

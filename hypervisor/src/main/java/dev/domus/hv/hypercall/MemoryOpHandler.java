@@ -9,6 +9,8 @@ import dev.domus.abi.XenErrno;
 import dev.domus.hv.domain.Domain;
 import dev.domus.hv.domain.DomainTable;
 import dev.domus.hv.domain.Physmap;
+import dev.domus.hv.domain.PhysmapFactory;
+import dev.domus.hv.mem.DomainMemory;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -30,6 +32,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       {@code XENMAPSPACE_domus_gmfn_foreign_ro} maps the same way, read-only, without
  *       marking the pages dirty (see {@link DomusMemoryOp}). {@code XENMEM_remove_from_physmap}
  *       removes such a mapping.</li>
+ *   <li>{@code XENMEM_sharing_op} (Dom0 only; {@code struct xen_mem_sharing_op}, 48 bytes):
+ *       {@code nominate_gfn} makes a guest page copy-on-write shared (OUT {@code handle}, opaque:
+ *       Domus checks contents instead of handles); {@code share} makes the client's page map
+ *       the source's frame, after the hypervisor compared both pages byte for byte
+ *       ({@code -XEN_EINVAL} if they differ or either is not nominated, {@code -XEN_EAGAIN} if a
+ *       vCPU has not passed a quiescent point since the nomination: retry). Other sub-ops
+ *       {@code -XEN_EOPNOTSUPP}; a page of Dom0 {@code -XEN_EINVAL}.</li>
+ *   <li>{@code XENMEM_paging_op} (Dom0 only; {@code struct xen_mem_paging_op}, 24 bytes):
+ *       {@code nominate} revokes write access to a page, {@code evict} writes it to the domain's
+ *       paging file and frees its frame ({@code -XEN_EBUSY} if written since the nomination,
+ *       {@code -XEN_EAGAIN} to retry, {@code -XEN_EIO} if the file cannot take it: the page
+ *       stays in memory). {@code prep} is {@code -XEN_EOPNOTSUPP}: the hypervisor reads a page
+ *       back from the paging file itself on the guest's next access.</li>
+ *   <li>{@code XENMEM_get_sharing_freed_pages}, {@code XENMEM_get_sharing_shared_pages}: host
+ *       counts; they never fail.</li>
  * </ul>
  * Each struct is copied in once; each PFN of a list is read exactly once.
  */
@@ -43,10 +60,17 @@ final class MemoryOpHandler implements HypercallHandler {
     private static final int BULK = CallContext.BULK_OFFSET;
     private static final int BATCH = CallContext.BULK_LENGTH / 8;
 
-    private final DomainTable domains;
+    /** struct xen_mem_sharing_op: op @0, domain @2, u @8 (share: source_gfn @8, client_gfn @24, client_domain @40). */
+    private static final int SHARING_LENGTH = 48;
+    /** struct xen_mem_paging_op: op @0, domain @2, buffer @8, gfn @16. */
+    private static final int PAGING_LENGTH = 24;
 
-    MemoryOpHandler(DomainTable domains) {
+    private final DomainTable domains;
+    private final PhysmapFactory memory;
+
+    MemoryOpHandler(DomainTable domains, PhysmapFactory memory) {
         this.domains = domains;
+        this.memory = memory;
     }
 
     @Override
@@ -90,8 +114,100 @@ final class MemoryOpHandler implements HypercallHandler {
                 int r = d.physmap().unmapForeign(gpfn);
                 return r == 0 ? 0 : d.physmap().release(gpfn);
             }
+            case MemoryOp.XENMEM_sharing_op:
+                return sharingOp(ctx, arg);
+            case MemoryOp.XENMEM_paging_op:
+                return pagingOp(ctx, arg);
+            case MemoryOp.XENMEM_get_sharing_freed_pages:
+                return memory.sharingFreedPages();
+            case MemoryOp.XENMEM_get_sharing_shared_pages:
+                return memory.sharedFrames();
             default:
                 return -XenErrno.XEN_ENOSYS;
+        }
+    }
+
+    /** The memory of a guest domain Dom0 may share or page, or null (caller returns the error). */
+    private DomainMemory guestMemory(int domid) {
+        Domain d = domains.get(domid);
+        return d == null || d.isPrivileged() ? null : d.physmap().domainMemory();
+    }
+
+    private long sharingOp(CallContext ctx, long arg) {
+        if (!ctx.privileged()) {
+            return -XenErrno.XEN_EPERM;
+        }
+        UnsafeBuffer b = ctx.buffer();
+        int rc = ctx.copyIn(arg, A, SHARING_LENGTH);
+        if (rc < 0) {
+            return rc;
+        }
+        int op = b.getByte(A) & 0xff;
+        int domid = b.getShort(A + 2, LITTLE_ENDIAN) & 0xffff;
+        if (domains.get(domid) == null) {
+            return -XenErrno.XEN_ESRCH;
+        }
+        DomainMemory dm = guestMemory(domid);
+        if (dm == null) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        switch (op) {
+            case MemoryOp.XENMEM_sharing_op_nominate_gfn: {
+                long gfn = b.getLong(A + 8, LITTLE_ENDIAN);
+                int r = dm.nominateShare(gfn);
+                if (r < 0) {
+                    return r;
+                }
+                b.putLong(A + 16, 1, LITTLE_ENDIAN);
+                return ctx.copyOut(arg + 16, A + 16, 8);
+            }
+            case MemoryOp.XENMEM_sharing_op_share: {
+                long sourceGfn = b.getLong(A + 8, LITTLE_ENDIAN);
+                long clientGfn = b.getLong(A + 24, LITTLE_ENDIAN);
+                int clientDomid = b.getShort(A + 40, LITTLE_ENDIAN) & 0xffff;
+                if (domains.get(clientDomid) == null) {
+                    return -XenErrno.XEN_ESRCH;
+                }
+                DomainMemory client = guestMemory(clientDomid);
+                if (client == null) {
+                    return -XenErrno.XEN_EINVAL;
+                }
+                if (client == dm && clientGfn == sourceGfn) {
+                    return -XenErrno.XEN_EINVAL;
+                }
+                return DomainMemory.share(dm, sourceGfn, client, clientGfn);
+            }
+            default:
+                return -XenErrno.XEN_EOPNOTSUPP;
+        }
+    }
+
+    private long pagingOp(CallContext ctx, long arg) {
+        if (!ctx.privileged()) {
+            return -XenErrno.XEN_EPERM;
+        }
+        UnsafeBuffer b = ctx.buffer();
+        int rc = ctx.copyIn(arg, A, PAGING_LENGTH);
+        if (rc < 0) {
+            return rc;
+        }
+        int op = b.getByte(A) & 0xff;
+        int domid = b.getShort(A + 2, LITTLE_ENDIAN) & 0xffff;
+        long gfn = b.getLong(A + 16, LITTLE_ENDIAN);
+        if (domains.get(domid) == null) {
+            return -XenErrno.XEN_ESRCH;
+        }
+        DomainMemory dm = guestMemory(domid);
+        if (dm == null) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        switch (op) {
+            case MemoryOp.XENMEM_paging_op_nominate:
+                return dm.nominatePageOut(gfn);
+            case MemoryOp.XENMEM_paging_op_evict:
+                return dm.evictPage(gfn);
+            default:
+                return -XenErrno.XEN_EOPNOTSUPP;
         }
     }
 

@@ -259,6 +259,21 @@ public final class DomainMemory {
         return pages;
     }
 
+    /** Pages mapped to a copy-on-write shared frame (Xen's shr_pages). */
+    public synchronized long sharedPages() {
+        return p2m.count(p2m_ram_shared);
+    }
+
+    /** Pages paged out to the page store (Xen's paged_pages). */
+    public synchronized long pagedPages() {
+        return p2m.count(p2m_ram_paged);
+    }
+
+    /** Pages given back by the balloon driver and not yet populated again. */
+    public synchronized long balloonedPages() {
+        return p2m.count(p2m_ballooned);
+    }
+
     /** The domain's maximum reservation in pages (Xen's max_pages). */
     public synchronized long maximumReservation() {
         return maxPages;

@@ -189,6 +189,28 @@ public final class FrameAllocator {
         return freeTop;
     }
 
+    /** Copy-on-write shared frames (Xen's XENMEM_get_sharing_shared_pages). */
+    public synchronized int sharedFrames() {
+        return ownedBy[Xen.DOMID_COW];
+    }
+
+    /**
+     * Frames sharing saves: for each shared frame, its references beyond the first (Xen's
+     * XENMEM_get_sharing_freed_pages). Walks every frame: for the cold path only.
+     */
+    public synchronized long sharingFreedPages() {
+        long saved = 0;
+        if (ownedBy[Xen.DOMID_COW] == 0) {
+            return 0;
+        }
+        for (int i = 0; i < type.length; i++) {
+            if (type[i] == PGT_SHARED_PAGE && refCount[i] > 1) {
+                saved += refCount[i] - 1;
+            }
+        }
+        return saved;
+    }
+
     /** Frames owned by {@code domid} (including those still referenced after the domain let go). */
     public synchronized int framesOwnedBy(int domid) {
         return ownedBy[domid];

@@ -24,6 +24,8 @@ public final class P2m {
     private static final long TYPE_MASK = (1L << TYPE_BITS) - 1;
 
     private long[] entries;
+    /** Entries per type (kept by set/setType, so counts cost nothing to read). */
+    private final long[] typeCounts = new long[1 << TYPE_BITS];
     private volatile long capacity;
     private volatile long generation = 1;
 
@@ -34,6 +36,7 @@ public final class P2m {
         }
         entries = new long[(int) maxPfn];
         capacity = maxPfn;
+        typeCounts[P2mType.p2m_invalid] = maxPfn;
     }
 
     /** Number of PFNs the table covers. */
@@ -47,6 +50,7 @@ public final class P2m {
             if (maxPfn > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("max PFN out of range: " + maxPfn);
             }
+            typeCounts[P2mType.p2m_invalid] += maxPfn - entries.length;
             entries = Arrays.copyOf(entries, (int) maxPfn);
             capacity = maxPfn;
         }
@@ -69,12 +73,21 @@ public final class P2m {
 
     /** Sets the entry at {@code pfn}; the caller bumps the generation if this revokes access. */
     public void set(long pfn, long mfn, int type) {
+        typeCounts[(int) (entries[(int) pfn] & TYPE_MASK)]--;
+        typeCounts[type]++;
         entries[(int) pfn] = (mfn << TYPE_BITS) | type;
     }
 
     /** Changes only the type of the entry at {@code pfn}. */
     public void setType(long pfn, int type) {
+        typeCounts[(int) (entries[(int) pfn] & TYPE_MASK)]--;
+        typeCounts[type]++;
         entries[(int) pfn] = (entries[(int) pfn] & ~TYPE_MASK) | type;
+    }
+
+    /** Number of entries of {@code type} (read under the owner's lock, like the entries). */
+    public long count(int type) {
+        return type >= 0 && type < typeCounts.length ? typeCounts[type] : 0;
     }
 
     /** The current generation (a volatile read). */

@@ -1,8 +1,10 @@
 package dev.domus.dom0.console.command;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code domus mem-set}: Set a domain's memory target (the guest's balloon driver follows it). */
@@ -15,8 +17,17 @@ public final class MemSetCommand extends ControlCommand {
     @Parameters(index = "1", paramLabel = "SIZE", description = "New target, e.g. 256M or 1G (a bare number is MiB)")
     String size;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Report the guest (event balloon-stalled, list flag) if it has not reached the target by then (default 10)")
+    Long timeout;
+
     @Override
     public Integer call() throws Exception {
-        return send("mem-set", List.of(dom, size));
+        List<String> args = new ArrayList<>(List.of(dom, size));
+        if (timeout != null) {
+            args.add("--timeout");
+            args.add(Long.toString(timeout));
+        }
+        return send("mem-set", args);
     }
 }

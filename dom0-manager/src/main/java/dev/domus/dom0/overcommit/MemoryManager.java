@@ -1,0 +1,296 @@
+package dev.domus.dom0.overcommit;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import dev.domus.abi.Xen;
+import dev.domus.dom0.daemon.EventSink;
+import dev.domus.hv.boot.Dom0;
+
+/**
+ * Dom0's memory manager for an overcommitted host: it follows balloon targets (a guest that
+ * does not reach its target in time is reported, never forced), runs the sharing scanner on
+ * demand and periodically, and runs the pager when free memory falls under the low watermark
+ * (paging out until the high watermark is reached). Mechanisms in order of cost: ballooning
+ * is the guest's own business, sharing costs a scan, paging costs disk I/O on every touch.
+ *
+ * <p>A daemon thread ticks every {@value #TICK_MILLIS} ms; the console's commands call in
+ * from the toolstack's threads. Everything is serialised on this object except the scans and
+ * passes themselves, which are serialised on the scanner and the pager.
+ */
+public final class MemoryManager implements AutoCloseable {
+
+    /** Event: a guest has not reached its balloon target within the timeout. */
+    public static final String BALLOON_STALLED = "balloon-stalled";
+    /** Event: a guest reached its balloon target. */
+    public static final String BALLOON_REACHED = "balloon-reached";
+    /** Event: the pager stopped (paging file full or unwritable). */
+    public static final String PAGING_STOPPED = "paging-stopped";
+    /** Event: a sharing scan freed frames. */
+    public static final String SHARED = "shared";
+
+    static final long TICK_MILLIS = 100;
+    /** Default time a guest gets to reach a new balloon target. */
+    public static final long DEFAULT_BALLOON_TIMEOUT_MILLIS = 10_000;
+    /** Pages a guest may stay away from its target and still count as having reached it. */
+    static final long BALLOON_SLACK_PAGES = 16;
+
+    /** A guest as the toolstack knows it. */
+    public record Guest(int domid, String name, long memoryPages) {
+    }
+
+    /** A guest's balloon target and how it is doing. */
+    public record Target(long pages, long deadlineNanos, String state) {
+    }
+
+    private final MemoryOps ops;
+    private final SharingScanner scanner;
+    private final Pager pager;
+    private final EventSink events;
+    private final Supplier<List<Guest>> guests;
+    private final LongSupplier freeFrames;
+    private final Map<Integer, Target> targets = new HashMap<>();
+    private final Thread thread;
+    private long lowFrames;
+    private long highFrames;
+    private long shareEveryNanos;
+    private long lastShareNanos = System.nanoTime();
+    private String pagingError;
+    private SharingScanner.Result lastScan;
+    private volatile boolean closed;
+
+    /**
+     * Starts the manager's thread.
+     *
+     * @param guests      the guest domains now (from the toolstack)
+     * @param freeFrames  the host's free frames now (XEN_SYSCTL_physinfo), or -1 if unknown
+     * @param totalFrames the host's frames, for the default watermarks
+     */
+    public MemoryManager(Dom0 dom0, EventSink events, Supplier<List<Guest>> guests, LongSupplier freeFrames,
+                         long totalFrames) {
+        this.freeFrames = freeFrames;
+        this.ops = new MemoryOps(dom0);
+        this.scanner = new SharingScanner(dom0, ops);
+        this.pager = new Pager(ops);
+        this.events = events;
+        this.guests = guests;
+        // Default watermarks: keep 1/32 of the host free, page out to 1/16 (at least 2 and 4 MiB).
+        this.lowFrames = Math.max(512, totalFrames / 32);
+        this.highFrames = Math.max(1024, totalFrames / 16);
+        this.thread = new Thread(this::run, "dom0-memory-manager");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The Dom0 hypercall wrappers this manager uses (for counters). */
+    public MemoryOps ops() {
+        return ops;
+    }
+
+    // ---------------------------------------------------------------- balloon
+
+    /** The toolstack wrote a new target for {@code domid}; it is watched until reached or late. */
+    public synchronized void targetSet(int domid, long pages, long timeoutMillis) {
+        targets.put(domid, new Target(pages, System.nanoTime() + timeoutMillis * 1_000_000L, "pending"));
+    }
+
+    /** The balloon state of a domain: {@code ""} (no target set), pending, reached or stalled. */
+    public synchronized Target target(int domid) {
+        return targets.get(domid);
+    }
+
+    /** Forgets a destroyed domain. */
+    public synchronized void forget(int domid) {
+        targets.remove(domid);
+        pager.forget(domid);
+    }
+
+    private void checkBalloons(List<Guest> now) {
+        List<Object[]> report = new ArrayList<>();
+        synchronized (this) {
+            for (Guest g : now) {
+                Target t = targets.get(g.domid());
+                if (t == null) {
+                    continue;
+                }
+                MemoryOps.DomainPages p = ops.domainPages(g.domid());
+                if (p == null) {
+                    continue;
+                }
+                boolean met = Math.abs(p.totPages() - t.pages()) <= BALLOON_SLACK_PAGES;
+                if (met && !t.state().equals("reached")) {
+                    targets.put(g.domid(), new Target(t.pages(), t.deadlineNanos(), "reached"));
+                    report.add(new Object[] {BALLOON_REACHED, g, "target " + mibText(t.pages()) + " reached"});
+                } else if (!met && t.state().equals("pending") && System.nanoTime() - t.deadlineNanos() > 0) {
+                    targets.put(g.domid(), new Target(t.pages(), t.deadlineNanos(), "stalled"));
+                    report.add(new Object[] {BALLOON_STALLED, g, "holds " + mibText(p.totPages()) + ", target "
+                            + mibText(t.pages()) + ": the guest's balloon driver did not follow in time (not forced)"});
+                } else if (!met && t.state().equals("reached")) {
+                    targets.put(g.domid(), new Target(t.pages(), t.deadlineNanos(), "pending"));
+                }
+            }
+        }
+        for (Object[] r : report) {
+            Guest g = (Guest) r[1];
+            events.domainEvent((String) r[0], g.domid(), g.name(), (String) r[2]);
+        }
+    }
+
+    // ---------------------------------------------------------------- sharing
+
+    /** Runs one sharing scan over {@code domids} now. */
+    public SharingScanner.Result share(List<Integer> domids) {
+        SharingScanner.Result r = scanner.scan(domids);
+        synchronized (this) {
+            lastScan = r;
+            lastShareNanos = System.nanoTime();
+        }
+        return r;
+    }
+
+    /** Periodic sharing every {@code seconds} (0 turns it off). */
+    public synchronized void shareEvery(long seconds) {
+        shareEveryNanos = seconds * 1_000_000_000L;
+    }
+
+    public synchronized long shareEverySeconds() {
+        return shareEveryNanos / 1_000_000_000L;
+    }
+
+    public synchronized SharingScanner.Result lastScan() {
+        return lastScan;
+    }
+
+    // ---------------------------------------------------------------- paging
+
+    /** Sets the pager's watermarks in frames ({@code low = 0} turns the pager off). */
+    public synchronized void watermarks(long low, long high) {
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("watermarks: need 0 <= low <= high (low " + low + ", high " + high + ")");
+        }
+        lowFrames = low;
+        highFrames = high;
+        pagingError = null;
+    }
+
+    public synchronized long lowFrames() {
+        return lowFrames;
+    }
+
+    public synchronized long highFrames() {
+        return highFrames;
+    }
+
+    /** Why the pager last stopped, or null. */
+    public synchronized String pagingError() {
+        return pagingError;
+    }
+
+    public long totalPagedOut() {
+        return pager.totalPagedOut();
+    }
+
+    /** Pages out up to {@code pages} pages of {@code domids} now (biggest domains first). */
+    public Pager.Result pageOut(long pages, List<Integer> domids) {
+        Pager.Result r = pager.pageOut(pages, domids);
+        if (r.error() != null) {
+            synchronized (this) {
+                pagingError = r.error();
+            }
+        }
+        return r;
+    }
+
+    private void maybePage(List<Guest> now, long free) {
+        long low;
+        long high;
+        synchronized (this) {
+            low = lowFrames;
+            high = highFrames;
+            if (pagingError != null) {
+                return; // stopped until the operator sets the watermarks again
+            }
+        }
+        if (low == 0 || free >= low || now.isEmpty()) {
+            return;
+        }
+        List<Guest> order = new ArrayList<>(now);
+        Map<Integer, Long> tot = new HashMap<>();
+        for (Guest g : order) {
+            MemoryOps.DomainPages p = ops.domainPages(g.domid());
+            tot.put(g.domid(), p == null ? 0 : p.totPages() - p.pagedPages() - p.sharedPages());
+        }
+        order.sort(Comparator.comparing((Guest g) -> -tot.get(g.domid())));
+        Pager.Result r = pageOut(high - free, order.stream().map(Guest::domid).toList());
+        if (r.error() != null) {
+            events.domainEvent(PAGING_STOPPED, 0, "Domain-0", r.error() + " (" + r.pagedOut()
+                    + " pages paged out in this pass; no page lost)");
+        }
+    }
+
+    // ---------------------------------------------------------------- the tick
+
+    private void run() {
+        while (!closed) {
+            try {
+                tick();
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    System.err.println("domusd: memory manager: " + e);
+                }
+            }
+        }
+    }
+
+    /** One round: balloons, then paging if free memory is low, then a due sharing scan. */
+    void tick() {
+        List<Guest> now = guests.get();
+        checkBalloons(now);
+        long free = freeFrames.getAsLong();
+        if (free >= 0) {
+            maybePage(now, free);
+        }
+        boolean due;
+        synchronized (this) {
+            due = shareEveryNanos > 0 && System.nanoTime() - lastShareNanos >= shareEveryNanos;
+        }
+        if (due) {
+            List<Integer> ids = new ArrayList<>();
+            for (Guest g : now) {
+                MemoryOps.DomainPages p = ops.domainPages(g.domid());
+                if (p != null && !p.paused() && !p.dying()) {
+                    ids.add(g.domid());
+                }
+            }
+            SharingScanner.Result r = share(ids);
+            for (Map.Entry<Integer, Long> e : r.savedByDomain().entrySet()) {
+                String name = now.stream().filter(g -> g.domid() == e.getKey()).map(Guest::name).findFirst().orElse("");
+                events.domainEvent(SHARED, e.getKey(), name, e.getValue() + " frames freed by periodic sharing");
+            }
+        }
+    }
+
+    static String mibText(long pages) {
+        return (pages * Xen.PAGE_SIZE >> 20) + " MiB";
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ops.close();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.domus.dom0.overcommit;
+
+import dev.domus.abi.Domctl;
+import dev.domus.abi.GuestMemory;
+import dev.domus.abi.HypercallGate;
+import dev.domus.abi.Hypercalls;
+import dev.domus.abi.MemoryOp;
+import dev.domus.abi.Xen;
+import dev.domus.abi.flyweight.DomctlGetDomainInfoFlyweight;
+import dev.domus.abi.flyweight.XenDomctlFlyweight;
+import dev.domus.hv.boot.Dom0;
+
+/**
+ * Dom0's wrappers for the overcommit hypercalls, in the manner of libxc's
+ * {@code xc_memshr_*} and {@code xc_mem_paging_*}: {@code XENMEM_sharing_op},
+ * {@code XENMEM_paging_op}, {@code XENMEM_get_sharing_*} and {@code XEN_DOMCTL_getpageframeinfo3}.
+ * Each call lays Xen's struct out in a scratch page of Dom0's memory. Results are Xen's:
+ * {@code >= 0} or {@code -XEN_E*}. Calls are serialised on this object (one scratch page).
+ */
+public final class MemoryOps implements AutoCloseable {
+
+    /** PFNs per getpageframeinfo3 call (Xen's limit). */
+    public static final int TYPE_BATCH = 1024;
+
+    private static final int ARRAY = 1024;
+    private static final int SCRATCH_PAGES = 3;
+
+    private final Dom0 dom0;
+    private final HypercallGate gate;
+    private final GuestMemory mem;
+    private final long scratch;
+    private boolean closed;
+
+    public MemoryOps(Dom0 dom0) {
+        this.dom0 = dom0;
+        this.gate = dom0.gate();
+        this.mem = dom0.memory();
+        this.scratch = dom0.pages().allocate(SCRATCH_PAGES);
+    }
+
+    /**
+     * The P2M types ({@code dev.domus.hv.p2m.P2mType} values: 1 rw, 2 logdirty, 3 shared,
+     * 4 paging_out, 5 paged_out, 6 ballooned, ...) of {@code n} PFNs from {@code first} into
+     * {@code types[0..n)}; 0 or a negated error.
+     */
+    public synchronized long pageTypes(int domid, long first, int n, int[] types) {
+        if (n > TYPE_BATCH) {
+            throw new IllegalArgumentException(n + " > " + TYPE_BATCH);
+        }
+        long array = scratch + ARRAY;
+        for (int i = 0; i < n; i++) {
+            mem.putLong(array + 8L * i, first + i);
+        }
+        mem.setMemory(scratch, XenDomctlFlyweight.LENGTH, (byte) 0);
+        mem.putInt(scratch + XenDomctlFlyweight.CMD_OFFSET, Domctl.XEN_DOMCTL_getpageframeinfo3);
+        mem.putInt(scratch + XenDomctlFlyweight.INTERFACE_VERSION_OFFSET, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
+        mem.putShort(scratch + XenDomctlFlyweight.DOMAIN_OFFSET, (short) domid);
+        mem.putLong(scratch + XenDomctlFlyweight.U_OFFSET, n);
+        mem.putLong(scratch + XenDomctlFlyweight.U_OFFSET + 8, array);
+        long rc = gate.call(Hypercalls.__HYPERVISOR_domctl, scratch);
+        if (rc < 0) {
+            return rc;
+        }
+        for (int i = 0; i < n; i++) {
+            types[i] = (int) ((mem.getLong(array + 8L * i) >>> 32) & 0xff);
+        }
+        return 0;
+    }
+
+    /**
+     * A domain's page counts from getdomaininfo.
+     *
+     * @param flags XEN_DOMINF_* flags
+     */
+    public record DomainPages(int domid, int flags, long totPages, long maxPages, long sharedPages, long pagedPages) {
+
+        public boolean paused() {
+            return (flags & Domctl.XEN_DOMINF_paused) != 0;
+        }
+
+        public boolean dying() {
+            return (flags & Domctl.XEN_DOMINF_dying) != 0;
+        }
+    }
+
+    /** XEN_DOMCTL_getdomaininfo's page counts, or null if the domain does not exist. */
+    public synchronized DomainPages domainPages(int domid) {
+        mem.setMemory(scratch, XenDomctlFlyweight.LENGTH, (byte) 0);
+        mem.putInt(scratch + XenDomctlFlyweight.CMD_OFFSET, Domctl.XEN_DOMCTL_getdomaininfo);
+        mem.putInt(scratch + XenDomctlFlyweight.INTERFACE_VERSION_OFFSET, Domctl.XEN_DOMCTL_INTERFACE_VERSION);
+        mem.putShort(scratch + XenDomctlFlyweight.DOMAIN_OFFSET, (short) domid);
+        if (gate.call(Hypercalls.__HYPERVISOR_domctl, scratch) < 0) {
+            return null;
+        }
+        long u = scratch + XenDomctlFlyweight.U_OFFSET;
+        return new DomainPages(domid, mem.getInt(u + DomctlGetDomainInfoFlyweight.FLAGS_OFFSET),
+                mem.getLong(u + DomctlGetDomainInfoFlyweight.TOT_PAGES_OFFSET),
+                mem.getLong(u + DomctlGetDomainInfoFlyweight.MAX_PAGES_OFFSET),
+                mem.getLong(u + DomctlGetDomainInfoFlyweight.SHR_PAGES_OFFSET),
+                mem.getLong(u + DomctlGetDomainInfoFlyweight.PAGED_PAGES_OFFSET));
+    }
+
+    /** XENMEM_sharing_op_nominate_gfn: the page becomes copy-on-write shared. */
+    public synchronized long nominateShare(int domid, long gfn) {
+        sharingHeader(MemoryOp.XENMEM_sharing_op_nominate_gfn, domid);
+        mem.putLong(scratch + 8, gfn);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_sharing_op, scratch);
+    }
+
+    /**
+     * XENMEM_sharing_op_share: the client's page maps the source's frame; the hypervisor
+     * compares both pages in full first ({@code -XEN_EINVAL} if they differ).
+     */
+    public synchronized long share(int sourceDomid, long sourceGfn, int clientDomid, long clientGfn) {
+        sharingHeader(MemoryOp.XENMEM_sharing_op_share, sourceDomid);
+        mem.putLong(scratch + 8, sourceGfn);
+        mem.putLong(scratch + 24, clientGfn);
+        mem.putShort(scratch + 40, (short) clientDomid);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_sharing_op, scratch);
+    }
+
+    private void sharingHeader(int op, int domid) {
+        mem.setMemory(scratch, 48, (byte) 0);
+        mem.putByte(scratch, (byte) op);
+        mem.putShort(scratch + 2, (short) domid);
+    }
+
+    /** XENMEM_paging_op_nominate: write access to the page is revoked until evict. */
+    public synchronized long nominatePageOut(int domid, long gfn) {
+        return paging(MemoryOp.XENMEM_paging_op_nominate, domid, gfn);
+    }
+
+    /** XENMEM_paging_op_evict: the page goes to the domain's paging file, its frame is freed. */
+    public synchronized long evict(int domid, long gfn) {
+        return paging(MemoryOp.XENMEM_paging_op_evict, domid, gfn);
+    }
+
+    private long paging(int op, int domid, long gfn) {
+        mem.setMemory(scratch, 24, (byte) 0);
+        mem.putByte(scratch, (byte) op);
+        mem.putShort(scratch + 2, (short) domid);
+        mem.putLong(scratch + 16, gfn);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+    }
+
+    /** XENMEM_get_sharing_freed_pages: frames the host saves by sharing. */
+    public synchronized long sharingFreedPages() {
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_get_sharing_freed_pages, 0);
+    }
+
+    /** XENMEM_get_sharing_shared_pages: copy-on-write frames in use. */
+    public synchronized long sharedFrames() {
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_get_sharing_shared_pages, 0);
+    }
+
+    /** Bytes to MiB for reports. */
+    static double mib(long pages) {
+        return pages * (double) Xen.PAGE_SIZE / (1 << 20);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            dom0.pages().free(scratch, SCRATCH_PAGES);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.domus.dom0.overcommit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.domus.dom0.console.DomusCli;
+import dev.domus.dom0.daemon.DaemonSettings;
+import dev.domus.dom0.daemon.DomusDaemon;
+import dev.domus.dom0.toolstack.Toolstack;
+import dev.domus.dom0.xenstore.XsClient;
+import dev.domus.dom0.xenstore.XsError;
+import dev.domus.examples.memcheck.MemCheck;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Memory overcommit on a real host (hypervisor, Dom0, xenstored, domusd's control socket)
+ * with memcheck guests, which fill their pages with a seeded pattern, keep rewriting them and
+ * verify every page in passes, publishing the result in xenstore: sharing with copy-on-write,
+ * paging out and back in, ballooning, and the refusals.
+ */
+class OvercommitTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path home;
+    private DomusDaemon daemon;
+    private XsClient xs;
+
+    record Run(int rc, String out, String err) {
+    }
+
+    @BeforeEach
+    void startHost() throws Exception {
+        home = tmp.resolve("home");
+        daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
+        xs = XsClient.connect(home.resolve("xenstored.sock"));
+    }
+
+    @AfterEach
+    void stopHost() {
+        xs.close();
+        daemon.close();
+    }
+
+    private Run domus(String... args) {
+        CommandLine cli = DomusCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--home");
+        all.add(home.toString());
+        int rc = cli.execute(all.toArray(new String[0]));
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private Run ok(String... args) {
+        Run r = domus(args);
+        assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
+        return r;
+    }
+
+    private String refused(String... args) {
+        Run r = domus(args);
+        assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> String.join(" ", args) + " should fail: " + r.out());
+        assertFalse(r.err().contains("Exception"), r.err());
+        return r.err();
+    }
+
+    private int create(String name, int mib, String extra) throws Exception {
+        Path f = tmp.resolve(name + ".cfg");
+        Files.writeString(f, "name = \"" + name + "\"\nkernel = \"" + MemCheck.class.getName() + "\"\n"
+                + "memory = " + mib + "\nmaxmem = " + mib + "\nvcpus = 1\non_crash = \"preserve\"\nextra = \"" + extra + "\"\n");
+        Matcher m = Pattern.compile("domid (\\d+)").matcher(ok("create", f.toString()).out());
+        assertTrue(m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
+    private String readOr(String path, String fallback) {
+        try {
+            return xs.read(path);
+        } catch (XsError e) {
+            return fallback;
+        }
+    }
+
+    /** Waits on a xenstore watch (no sleeps) until {@code path} holds a number of at least {@code min}. */
+    private long awaitAtLeast(String path, long min) throws InterruptedException {
+        String token = "t" + System.nanoTime();
+        xs.watch(path, token);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                String v = readOr(path, "-1");
+                long n = v.matches("-?\\d+") ? Long.parseLong(v) : -1;
+                if (n >= min) {
+                    return n;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(path + " never reached " + min + " (is " + v + ")");
+                }
+                xs.nextWatchEvent(left, TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            xs.unwatch(path, token);
+        }
+    }
+
+    private static String data(int domid) {
+        return "/local/domain/" + domid + "/data/memcheck/";
+    }
+
+    /** Waits for two more full verification passes of the guest and checks they found nothing wrong. */
+    private void assertVerifiesCleanly(int domid) throws InterruptedException {
+        long now = Long.parseLong(readOr(data(domid) + "passes", "0"));
+        awaitAtLeast(data(domid) + "passes", now + 2);
+        assertEquals("0", xs.read(data(domid) + "errors"), "memcheck errors in domain " + domid);
+        assertEquals("ok", xs.read(data(domid) + "status"));
+    }
+
+    private static long jsonLong(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":(\\d+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Polls Dom0's own state (the balloon monitor lives there, not in xenstore) with a guard. */
+    private static void await(String what, BooleanSupplier cond) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(20_000_000);
+        }
+    }
+
+    private static final String WORKLOAD = "seed=7 pages=1500 dirty_rate=100 tick_ms=50 verify_every=10";
+
+    @Test
+    void identicalGuestsShareAndACopyOnWriteByEitherKeepsTheOthersData() throws Exception {
+        int a = create("a", 16, WORKLOAD);
+        int b = create("b", 16, WORKLOAD);
+        awaitAtLeast(data(a) + "generation", 1);
+        awaitAtLeast(data(b) + "generation", 1);
+        assertEquals("ok", xs.read(data(a) + "status"));
+
+        String out = ok("mem-share").out();
+        Matcher m = Pattern.compile("(\\d+) pages shared \\((\\d+) zero\\)").matcher(out);
+        assertTrue(m.find(), out);
+        long shared = Long.parseLong(m.group(1));
+        assertTrue(shared >= 1000, out);
+        assertTrue(Long.parseLong(m.group(2)) > 0, "zero pages are shared too: " + out);
+        assertTrue(out.matches("(?s).*\\n" + b + " +\\d+\\.\\d+\\n.*"), "frames saved reported for the second guest: " + out);
+        long savedAfterScan = jsonLong(ok("info", "--json").out(), "sharing_saved_kib");
+        assertTrue(savedAfterScan >= 4000, "at least 4 MB saved: " + savedAfterScan + " KiB");
+
+        // Both guests keep rewriting their pages (each write to a shared page breaks the sharing
+        // for the writer only) and verify all of them: the other must still see its own data.
+        assertVerifiesCleanly(a);
+        assertVerifiesCleanly(b);
+        long savedLater = jsonLong(ok("info", "--json").out(), "sharing_saved_kib");
+        assertTrue(savedLater < savedAfterScan, "writes broke some sharing: " + savedAfterScan + " -> " + savedLater);
+
+        ok("pause", "b");
+        assertTrue(refused("mem-share", "b").contains("paused"));
+        ok("unpause", "b");
+        assertVerifiesCleanly(b);
+    }
+
+    @Test
+    void pagedOutPagesComeBackWithTheirContentAndDestroyRemovesThePagingFile() throws Exception {
+        int d = create("pg", 16, WORKLOAD);
+        awaitAtLeast(data(d) + "generation", 1);
+
+        // Paused, the guest touches nothing, so the counts below are exact; paging a paused
+        // guest is allowed (only sharing refuses it).
+        ok("pause", "pg");
+        String out = ok("mem-pager", "--page-out", "4M", "pg").out();
+        Matcher m = Pattern.compile("paged out (\\d+) pages").matcher(out);
+        assertTrue(m.find(), out);
+        long paged = Long.parseLong(m.group(1));
+        assertEquals(1024, paged, out);
+        Path file = home.resolve("paging").resolve("dom" + d + ".paging");
+        assertEquals(paged * 4096, Files.size(file), "the paging file holds the pages");
+        assertEquals(paged * 4, jsonLong(ok("info", "--json").out(), "paged_out_kib"));
+        ok("unpause", "pg");
+
+        assertVerifiesCleanly(d); // every page read back, compared with its pattern
+        ok("destroy", "pg");
+        assertFalse(Files.exists(file), "destroy deletes the domain's paging file");
+    }
+
+    @Test
+    void balloonDownAndUpKeepsTheDataAndAGuestThatIgnoresTheTargetIsReported() throws Exception {
+        int d = create("bal", 16, "seed=3 pages=1000 dirty_rate=100 tick_ms=50 verify_every=10 balloon=1");
+        int lazy = create("lazy", 8, "seed=4 pages=500 dirty_rate=0 tick_ms=50");
+        awaitAtLeast(data(d) + "generation", 1);
+        awaitAtLeast(data(lazy) + "generation", 1);
+
+        assertTrue(refused("mem-set", "bal", "32M").contains("maxmem"));
+        assertTrue(refused("mem-set", "bal", "1M").contains("floor"));
+
+        ok("mem-set", "bal", "8M");
+        await("bal at 8 MiB", () -> ok("list", "--json", "bal").out().contains("\"balloon\":\"reached\""));
+        assertTrue(jsonLong(ok("list", "--json", "bal").out(), "memory_mib") <= 8);
+        assertVerifiesCleanly(d);
+        ok("mem-set", "bal", "16M");
+        await("bal back at 16 MiB", () -> jsonLong(ok("list", "--json", "bal").out(), "memory_mib") >= 15
+                && ok("list", "--json", "bal").out().contains("\"balloon\":\"reached\""));
+        assertVerifiesCleanly(d);
+
+        ok("mem-set", "lazy", "4M", "--timeout", "1");
+        await("lazy reported", () -> ok("list", "--json", "lazy").out().contains("\"balloon\":\"stalled\""));
+        assertTrue(ok("list").out().contains("stalled!"));
+        assertTrue(ok("events").out().contains("balloon-stalled"));
+        assertEquals(8, jsonLong(ok("list", "--json", "lazy").out(), "memory_mib"), "not forced");
+    }
+
+    @Test
+    void aFullPagingDiskStopsThePagerAndLosesNoPage() throws Exception {
+        Path paging = home.resolve("paging");
+        Files.createDirectories(paging);
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", paging.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        Assumptions.assumeTrue(mounted, "needs root to mount a small tmpfs");
+        try {
+            int d = create("full", 16, WORKLOAD);
+            awaitAtLeast(data(d) + "generation", 1);
+            String err = refused("mem-pager", "--page-out", "4M", "full");
+            assertTrue(err.contains("paging file cannot take more pages"), err);
+            assertTrue(ok("info").out().contains("stopped"), "info reports the stopped pager");
+            assertVerifiesCleanly(d);
+            ok("destroy", "full");
+        } finally {
+            daemon.close();
+            new ProcessBuilder("umount", paging.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
