@@ -206,6 +206,49 @@ public final class MemoryManager implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Host policy for a create that does not fit: frees {@code pages} frames plus the low
+     * watermark, cheapest mechanism first: a sharing scan of the running guests, then paging.
+     * (Ballooning is the guests' own pace and is never forced.)
+     *
+     * @return a line saying what was done
+     */
+    public String makeRoom(long pages) {
+        List<Guest> now = guests.get();
+        long want = pages + lowFrames();
+        long free = freeFrames.getAsLong();
+        StringBuilder sb = new StringBuilder();
+        if (free < want) {
+            List<Integer> ids = new ArrayList<>();
+            for (Guest g : now) {
+                MemoryOps.DomainPages p = ops.domainPages(g.domid());
+                if (p != null && !p.paused() && !p.dying()) {
+                    ids.add(g.domid());
+                }
+            }
+            SharingScanner.Result r = share(ids);
+            sb.append("shared ").append(r.sharedPages()).append(" pages");
+            free = freeFrames.getAsLong();
+        }
+        if (free < want) {
+            List<Integer> order = biggestFirst(now);
+            Pager.Result r = pageOut(want - free, order);
+            sb.append(sb.length() == 0 ? "" : ", ").append("paged out ").append(r.pagedOut()).append(" pages");
+        }
+        return sb.toString();
+    }
+
+    private List<Integer> biggestFirst(List<Guest> now) {
+        List<Guest> order = new ArrayList<>(now);
+        Map<Integer, Long> resident = new HashMap<>();
+        for (Guest g : order) {
+            MemoryOps.DomainPages p = ops.domainPages(g.domid());
+            resident.put(g.domid(), p == null ? 0 : p.totPages() - p.pagedPages() - p.sharedPages());
+        }
+        order.sort(Comparator.comparing((Guest g) -> -resident.get(g.domid())));
+        return order.stream().map(Guest::domid).toList();
+    }
+
     private void maybePage(List<Guest> now, long free) {
         long low;
         long high;
@@ -219,14 +262,7 @@ public final class MemoryManager implements AutoCloseable {
         if (low == 0 || free >= low || now.isEmpty()) {
             return;
         }
-        List<Guest> order = new ArrayList<>(now);
-        Map<Integer, Long> tot = new HashMap<>();
-        for (Guest g : order) {
-            MemoryOps.DomainPages p = ops.domainPages(g.domid());
-            tot.put(g.domid(), p == null ? 0 : p.totPages() - p.pagedPages() - p.sharedPages());
-        }
-        order.sort(Comparator.comparing((Guest g) -> -tot.get(g.domid())));
-        Pager.Result r = pageOut(high - free, order.stream().map(Guest::domid).toList());
+        Pager.Result r = pageOut(high - free, biggestFirst(now));
         if (r.error() != null) {
             events.domainEvent(PAGING_STOPPED, 0, "Domain-0", r.error() + " (" + r.pagedOut()
                     + " pages paged out in this pass; no page lost)");

@@ -304,6 +304,12 @@ public final class Toolstack implements HostControl {
                         + " is more than this host's " + totalMib + " MiB: lower memory or start domusd with a larger --memory");
             }
             if (cfg.memoryMib() > freeMib) {
+                // Overcommit: share and page the running guests to make room (see MemoryManager).
+                memory.makeRoom(cfg.memoryMib() * 256 - phys[2]);
+                long[] now = hc.physinfo();
+                freeMib = now == null ? freeMib : now[2] * 4 / 1024;
+            }
+            if (cfg.memoryMib() > freeMib) {
                 throw new CommandException("memory = " + cfg.memoryMib() + " MiB in " + source(cfg) + ", but only "
                         + freeMib + " MiB of the host is free: lower memory or destroy a domain first");
             }

@@ -202,9 +202,11 @@ class OvercommitTest {
         assertTrue(m.find(), out);
         long paged = Long.parseLong(m.group(1));
         assertEquals(1024, paged, out);
+        // Dom0's backends may touch a ring page right after it went out, bringing it back.
+        long pagedKib = jsonLong(ok("info", "--json").out(), "paged_out_kib");
+        assertTrue(pagedKib >= (paged - 16) * 4 && pagedKib <= paged * 4, pagedKib + " KiB paged out");
         Path file = home.resolve("paging").resolve("dom" + d + ".paging");
-        assertEquals(paged * 4096, Files.size(file), "the paging file holds the pages");
-        assertEquals(paged * 4, jsonLong(ok("info", "--json").out(), "paged_out_kib"));
+        assertTrue(Files.size(file) >= pagedKib * 1024, "the paging file holds the pages");
         ok("unpause", "pg");
 
         assertVerifiesCleanly(d); // every page read back, compared with its pattern

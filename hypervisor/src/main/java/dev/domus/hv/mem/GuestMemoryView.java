@@ -3,6 +3,7 @@ package dev.domus.hv.mem;
 import static dev.domus.abi.Xen.PAGE_SHIFT;
 import static dev.domus.abi.Xen.PAGE_SIZE;
 import static dev.domus.abi.XenErrno.XEN_EFAULT;
+import static dev.domus.abi.XenErrno.XEN_ENOMEM;
 import static dev.domus.hv.mem.MachineMemory.UNSAFE;
 
 import dev.domus.abi.GuestMemory;
@@ -249,20 +250,40 @@ public final class GuestMemoryView implements GuestMemory {
             return frameBase[i] + (address & OFFSET_MASK);
         }
         long r;
-        synchronized (domain) {
-            r = domain.resolveLocked(pfn, write);
-            if (r >= 0) {
-                long g = p2m.generation();
-                if (g != cachedGeneration) {
-                    flush(g); // a hook moved mappings: entries cached before are stale
+        long waitedNanos = 0;
+        while (true) {
+            synchronized (domain) {
+                r = domain.resolveLocked(pfn, write);
+                if (r >= 0) {
+                    long g = p2m.generation();
+                    if (g != cachedGeneration) {
+                        flush(g); // a hook moved mappings: entries cached before are stale
+                    }
+                    insert(pfn, r);
                 }
-                insert(pfn, r);
             }
+            if (r != -XEN_ENOMEM || waitedNanos >= MEMORY_WAIT_NANOS) {
+                break;
+            }
+            // No free frame for a page-in or a copy-on-write break: as a Xen vCPU waits on the
+            // pager's ring, wait for Dom0's pager (or a balloon) to free frames rather than fault.
+            waitedNanos += awaitFreeFrame();
         }
         if (r < 0 || (write && (r & 1) == 0)) {
             return r < 0 ? r : -XEN_EFAULT;
         }
         return (r & ~1L) + (address & OFFSET_MASK);
+    }
+
+    /** How long an access waits for a free frame before it faults (out of memory). */
+    static final long MEMORY_WAIT_NANOS = 30_000_000_000L;
+
+    /** Parks until the allocator has a free frame again (or 1 ms); returns the nanoseconds waited. */
+    private long awaitFreeFrame() {
+        long t0 = System.nanoTime();
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        domain.reclaimIfPending();
+        return Math.max(1, System.nanoTime() - t0);
     }
 
     private long readAddress(long address) {
