@@ -15,7 +15,8 @@ import dev.domus.sdk.DomusKernel;
  * <p>Parameters (config {@code extra}): {@code pages} (pages to test; default all free but 64),
  * {@code seed}, {@code dirty_rate} (pages rewritten per second; default 1000),
  * {@code tick_ms} (default 50), {@code verify_every} (full verification every N ticks; 0 never;
- * each pass also publishes {@code passes}), {@code balloon} (1: run the balloon driver, so
+ * each pass also publishes {@code passes}), {@code verify_on_request} (1: also verify when
+ * Dom0 writes anything to {@code data/memcheck/verify}; the guest clears it), {@code balloon} (1: run the balloon driver, so
  * {@code domus mem-set} moves the guest; its tested pages are never ballooned).
  *
  * <p>State lives in guest memory: a header page and one 32-bit version per tested page; the
@@ -77,16 +78,23 @@ public final class MemCheck extends DomusKernel {
         long tickMs = Math.max(1, domu.param("tick_ms", 50));
         long verifyEvery = domu.param("verify_every", 0);
         long perTick = Math.max(rate > 0 ? 1 : 0, rate * tickMs / 1000);
+        boolean onRequest = domu.param("verify_on_request", 0) != 0 && domu.hasXenstore();
         long ticks = 0;
+        long passes = 0;
         while (true) {
             r.rewrite(perTick);
             domu.sleep(tickMs * 1_000_000L);
-            if (verifyEvery > 0 && ++ticks % verifyEvery == 0) {
+            boolean due = verifyEvery > 0 && ++ticks % verifyEvery == 0;
+            boolean asked = onRequest && !domu.xenstore().readOr("data/memcheck/verify", "").isEmpty();
+            if (due || asked) {
                 errors = r.verifyAll();
                 publish(domu, r, errors, generation);
-                domu.publish("data/memcheck/passes", Long.toString(ticks / verifyEvery));
+                if (asked) {
+                    domu.xenstore().write("data/memcheck/verify", "");
+                }
+                domu.publish("data/memcheck/passes", Long.toString(++passes));
                 domu.printf("memcheck: pass %d after %d rewrites, %d pages verified, %d errors%n",
-                        ticks / verifyEvery, m.getLong(header + H_CURSOR), r.count, errors);
+                        passes, m.getLong(header + H_CURSOR), r.count, errors);
             }
         }
     }
