@@ -194,6 +194,6 @@ final class Overcommit {
         long[] t = totals(mm, guests);
         return ",\"shared_memory_kib\":" + t[0] * 4 + ",\"sharing_saved_kib\":" + t[1] * 4
                 + ",\"paged_out_kib\":" + t[2] * 4 + ",\"ballooned_kib\":" + t[3] * 4
-                + ",\"paging_error\":" + (mm.pagingError() == null ? "null" : Json.quote(mm.pagingError()));
+                + ",\"paging_error\":" + Json.quote(mm.pagingError() == null ? "" : mm.pagingError());
     }
 }

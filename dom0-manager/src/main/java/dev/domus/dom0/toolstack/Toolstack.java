@@ -976,13 +976,19 @@ public final class Toolstack implements HostControl {
             }
             return sb.append("]\n").toString();
         }
-        sb.append(String.format("%-32s %5s %7s %5s %8s %10s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)",
-                "Target", "Balloon"));
+        // xl's columns; Target and Balloon only once a mem-set gave some domain a target.
+        boolean targets = rows.stream().anyMatch(r -> memory.target(((DomainInfo) r[1]).domid()) != null);
+        sb.append(String.format("%-32s %5s %7s %5s %8s %10s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)"))
+                .append(targets ? String.format(" %7s %s", "Target", "Balloon") : "").append('\n');
         for (Object[] row : rows) {
             DomainInfo i = (DomainInfo) row[1];
-            sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f %7s %s%n", row[0], i.domid(), i.totPages() * 4 / 1024,
-                    i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9, Overcommit.targetText(memory, i.domid()),
-                    Overcommit.balloonState(memory, i.domid())).stripTrailing() + "\n");
+            sb.append(String.format("%-32s %5d %7d %5d %8s %10.1f", row[0], i.domid(), i.totPages() * 4 / 1024,
+                    i.onlineVcpus(), i.xlState(), i.cpuTimeNs() / 1e9));
+            if (targets) {
+                sb.append(String.format(" %7s %s", Overcommit.targetText(memory, i.domid()),
+                        Overcommit.balloonState(memory, i.domid())).stripTrailing());
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
