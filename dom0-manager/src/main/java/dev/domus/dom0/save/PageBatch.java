@@ -58,13 +58,10 @@ public final class PageBatch {
         entries[count++] = entry;
     }
 
+    private static final byte[] ZERO = new byte[PAGE];
+
     private static boolean allZero(byte[] p, int off) {
-        for (int i = off; i < off + PAGE; i++) {
-            if (p[i] != 0) {
-                return false;
-            }
-        }
-        return true;
+        return java.util.Arrays.mismatch(p, off, off + PAGE, ZERO, 0, PAGE) < 0; // vectorized
     }
 
     /** Writes the batch as one PAGE_DATA record and empties it. */
