@@ -104,6 +104,7 @@ public final class MigrationSender {
         private InputStream in;
         private ImageWriter w;
         private String phase = "connecting";
+        private long stoppedAt;
 
         Run(int domid, SavedDomainInfo info, Source source, String hostPort, int maxRounds, Progress progress) {
             this.domid = domid;
@@ -178,6 +179,7 @@ public final class MigrationSender {
                         throw fail(message(e), Outcome.SOURCE);
                     }
                     long stopped = System.nanoTime();
+                    stoppedAt = stopped;
                     report.suspendNanos = stopped - ts;
                     int last = report.rounds.size() + 1;
                     phase = "stop-and-copy (round " + last + ")";
@@ -397,6 +399,8 @@ public final class MigrationSender {
                     String line = MigrationProtocol.readLine(q.getInputStream());
                     if (line != null && MigrationProtocol.RUNNING.equals(MigrationProtocol.word(line))) {
                         report.targetDomid = Integer.parseInt(MigrationProtocol.rest(line).trim());
+                        report.downtimeNanos = System.nanoTime() - stoppedAt; // an upper bound: it ran sooner
+                        report.zeroPages = batch.zeroPages();
                         report.totalNanos = System.nanoTime() - t0;
                         report.bytes = w.bytes();
                         return report;

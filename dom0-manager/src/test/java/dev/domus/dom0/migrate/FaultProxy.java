@@ -18,7 +18,12 @@ import java.util.function.IntConsumer;
  */
 final class FaultProxy implements AutoCloseable {
 
-    enum Fault { NONE, FLIP, CUT }
+    /**
+     * FLIP a bit in the record; CUT both connections at it; LOSE_DONE: forward everything up to
+     * and including the source's COMMIT, but not the target's answer to it, then cut once the
+     * target has closed (the source must ask the target, through this proxy, what happened).
+     */
+    enum Fault { NONE, FLIP, CUT, LOSE_DONE }
 
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -29,6 +34,8 @@ final class FaultProxy implements AutoCloseable {
     private final Thread thread;
     private volatile Socket src;
     private volatile Socket dst;
+    /** Connections after the first (a source's query after a lost answer). */
+    volatile int laterConnections;
     /** The record number the fault hit, or -1. */
     volatile int faultedRecord = -1;
 
@@ -62,7 +69,16 @@ final class FaultProxy implements AutoCloseable {
             Socket b = new Socket();
             dst = b;
             b.connect(target, 10_000);
-            Thread back = new Thread(() -> pump(b, a), "fault-proxy-back");
+            Thread later = new Thread(this::plain, "fault-proxy-later");
+            later.setDaemon(true);
+            later.start();
+            Thread back = new Thread(() -> {
+                if (fault == Fault.LOSE_DONE) {
+                    pumpUntilReady(b, a);
+                } else {
+                    pump(b, a);
+                }
+            }, "fault-proxy-back");
             back.setDaemon(true);
             back.start();
             forward(a.getInputStream(), b.getOutputStream());
@@ -73,6 +89,50 @@ final class FaultProxy implements AutoCloseable {
         } finally {
             cut();
         }
+    }
+
+    /** Later connections (a source's query) pass through untouched. */
+    private void plain() {
+        while (!server.isClosed()) {
+            try {
+                Socket a = server.accept();
+                laterConnections++;
+                Socket b = new Socket();
+                b.connect(target, 10_000);
+                Thread t = new Thread(() -> pump(b, a), "fault-proxy-plain-back");
+                t.setDaemon(true);
+                t.start();
+                pump(a, b);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    /** Target to source: lines up to READY, then the target's answers are read and dropped. */
+    private void pumpUntilReady(Socket from, Socket to) {
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0) {
+                out.write(c);
+                if (c != '\n') {
+                    line.append((char) c);
+                    continue;
+                }
+                out.flush();
+                if (line.toString().startsWith("READY")) {
+                    break;
+                }
+                line.setLength(0);
+            }
+            in.transferTo(OutputStream.nullOutputStream()); // DONE is lost; wait for the target to close
+        } catch (IOException ignored) {
+            // cut
+        }
+        cut();
     }
 
     private static void pump(Socket from, Socket to) {
@@ -123,6 +183,9 @@ final class FaultProxy implements AutoCloseable {
                 out.flush();
                 // END: after it, the source's COMMIT line and nothing else
                 in.transferTo(out);
+                if (fault == Fault.LOSE_DONE) {
+                    faultedRecord = n;
+                }
                 return;
             }
         }

@@ -97,9 +97,9 @@ class MigrateFaultTest {
         }
     }
 
-    private void migrateCleanlyAndVerify() throws Exception {
+    private void migrateCleanlyAndVerify(int generation) throws Exception {
         String out = ok(a, "migrate", "memcheck", b.listen()).out();
-        assertVerified(b.xs(), domid(out.substring(out.indexOf("as domid") + 3)), 2);
+        assertVerified(b.xs(), domid(out.substring(out.indexOf("as domid") + 3)), generation);
         assertFalse(ok(a, "list").out().contains("memcheck"));
     }
 
@@ -136,6 +136,19 @@ class MigrateFaultTest {
         awaitNoGuests(b.xs());
         assertRunsOnSource();
 
+        // the target's confirmation is lost after the commit: the source asks it and learns it runs there
+        try (FaultProxy p = new FaultProxy(b.listen(), Fault.LOSE_DONE, -1, 0, null)) {
+            String out = ok(a, "migrate", "memcheck", p.address()).out();
+            assertTrue(out.contains("migrated memcheck"), out);
+            assertEquals(1, p.laterConnections, "the source asked the target on a second connection");
+            assertFalse(ok(a, "list").out().contains("memcheck"), "one copy: the source's is destroyed");
+            int there = domid(out.substring(out.indexOf("as domid") + 3));
+            assertVerified(b.xs(), there, 2);
+            ok(b, "migrate", "memcheck", a.listen()); // back, for what follows
+            domid = Integer.parseInt(ok(a, "list", "memcheck", "--json").out().replaceAll("(?s).*\"domid\":(\\d+).*", "$1"));
+            assertVerified(a.xs(), domid, 3);
+        }
+
         // a guest that never reaches its suspend point (it has no xenstore, so never sees the request)
         java.nio.file.Files.createDirectories(tmp.resolve("never"));
         String cfg = java.nio.file.Files.readString(memcheckCfg(tmp.resolve("never"), "seed=5 xenstore=off"))
@@ -154,7 +167,7 @@ class MigrateFaultTest {
         assertTrue(r.rc() == DomusCli.EXIT_FAILURE && r.err().contains("this host's own --listen address"), r.err());
         assertRunsOnSource();
 
-        migrateCleanlyAndVerify();
+        migrateCleanlyAndVerify(4);
     }
 
     /** A domusd in its own process, listening for migrations on an ephemeral port. */
@@ -188,7 +201,7 @@ class MigrateFaultTest {
             assertTrue(why.contains("lost the connection") && why.contains("it was resumed"), why);
         }
         assertRunsOnSource();
-        migrateCleanlyAndVerify();
+        migrateCleanlyAndVerify(2);
     }
 
     private static void kill(DaemonProcess p) {
