@@ -120,10 +120,12 @@ class MigrateFaultTest {
         awaitNoGuests(b.xs());
         assertRunsOnSource();
 
-        // the connection cut in the first pre-copy round
+        // the connection cut in the first pre-copy round (the source may notice only later:
+        // loopback socket buffers hold megabytes, so it may have suspended by then; either way
+        // the domain runs on here)
         try (FaultProxy p = new FaultProxy(b.listen(), Fault.CUT, ImageFormat.REC_TYPE_PAGE_DATA, 2, null)) {
             why = refused(p.address());
-            assertTrue(why.contains("during pre-copy round") && why.contains("keeps running here"), why);
+            assertTrue(why.contains("lost the connection") && why.contains("keeps running here"), why);
         }
         awaitNoGuests(b.xs());
         assertRunsOnSource();
@@ -192,7 +194,7 @@ class MigrateFaultTest {
         try (DaemonProcess c = target("c", at);
              FaultProxy p = new FaultProxy(at[0], Fault.CUT, ImageFormat.REC_TYPE_PAGE_DATA, 1, n -> kill(c))) {
             String why = refused(p.address());
-            assertTrue(why.contains("during pre-copy round") && why.contains("keeps running here"), why);
+            assertTrue(why.contains("lost the connection") && why.contains("keeps running here"), why);
         }
         assertRunsOnSource();
         try (DaemonProcess c = target("d", at);
