@@ -207,8 +207,8 @@ public final class MemoryManager implements AutoCloseable {
     }
 
     /**
-     * Host policy for a create that does not fit: frees {@code pages} frames plus the low
-     * watermark, cheapest mechanism first: a sharing scan of the running guests, then paging.
+     * Host policy for a create that does not fit: makes {@code pages} frames plus the low
+     * watermark free, cheapest mechanism first: a sharing scan of the running guests, then paging.
      * (Ballooning is the guests' own pace and is never forced.)
      *
      * @return a line saying what was done

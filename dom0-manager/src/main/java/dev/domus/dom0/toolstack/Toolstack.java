@@ -305,7 +305,7 @@ public final class Toolstack implements HostControl {
             }
             if (cfg.memoryMib() > freeMib) {
                 // Overcommit: share and page the running guests to make room (see MemoryManager).
-                memory.makeRoom(cfg.memoryMib() * 256 - phys[2]);
+                memory.makeRoom(cfg.memoryMib() * 256);
                 long[] now = hc.physinfo();
                 freeMib = now == null ? freeMib : now[2] * 4 / 1024;
             }
