@@ -3,6 +3,7 @@ package dev.domus.hv.timer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
@@ -11,6 +12,11 @@ import org.agrona.collections.Long2ObjectHashMap;
  * happen under this object's lock and unpark that thread when an earlier deadline arrives.
  * Used for {@code set_timer_op} / {@code VCPUOP_set_singleshot_timer} (raising
  * {@code VIRQ_TIMER}) and for {@code SCHEDOP_poll} timeouts.
+ *
+ * <p>Handles are this service's own, never reused. The wheel's timer ids name a slot and are
+ * handed out again once the slot is free, so a late {@link #cancel} by the owner of a timer
+ * that already fired would cancel whoever got the slot next: a vCPU then slept with no
+ * timer left to wake it.
  */
 public final class TimerService implements AutoCloseable {
 
@@ -26,7 +32,12 @@ public final class TimerService implements AutoCloseable {
     private final long bootNanos;
     private final DeadlineTimerWheel wheel =
         new DeadlineTimerWheel(TimeUnit.NANOSECONDS, 0, TICK_NS, 512);
+    /** Handle -> what to run. */
     private final Long2ObjectHashMap<Expiry> actions = new Long2ObjectHashMap<>();
+    /** Handle -> wheel id, and back. */
+    private final Long2LongHashMap wheelIdOf = new Long2LongHashMap(-1);
+    private final Long2LongHashMap handleOf = new Long2LongHashMap(-1);
+    private long nextHandle;
     private final Thread thread;
     private volatile boolean closed;
 
@@ -45,16 +56,21 @@ public final class TimerService implements AutoCloseable {
     /** Schedules {@code action} at system time {@code deadline}; returns a handle for {@link #cancel}. */
     public synchronized long schedule(long deadline, Expiry action) {
         long id = wheel.scheduleTimer(Math.max(deadline, 0));
-        actions.put(id, action);
+        long handle = nextHandle++;
+        actions.put(handle, action);
+        wheelIdOf.put(handle, id);
+        handleOf.put(id, handle);
         LockSupport.unpark(thread);
-        return id;
+        return handle;
     }
 
     /** Cancels a timer; false if it already fired or was cancelled. */
-    public synchronized boolean cancel(long id) {
-        if (actions.remove(id) == null) {
+    public synchronized boolean cancel(long handle) {
+        if (actions.remove(handle) == null) {
             return false;
         }
+        long id = wheelIdOf.remove(handle);
+        handleOf.remove(id);
         return wheel.cancelTimer(id);
     }
 
@@ -64,9 +80,13 @@ public final class TimerService implements AutoCloseable {
 
     private final java.util.ArrayList<Expiry> due = new java.util.ArrayList<>();
     private final DeadlineTimerWheel.TimerHandler handler = (unit, t, id) -> {
-        Expiry e = actions.remove(id);
-        if (e != null) {
-            due.add(e);
+        long handle = handleOf.remove(id);
+        if (handle >= 0) {
+            wheelIdOf.remove(handle);
+            Expiry e = actions.remove(handle);
+            if (e != null) {
+                due.add(e);
+            }
         }
         return true;
     };

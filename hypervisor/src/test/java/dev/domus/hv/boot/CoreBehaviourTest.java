@@ -74,6 +74,32 @@ class CoreBehaviourTest {
     }
 
     @Test
+    void aVcpuPausedWhileBlockedInPollRunsAgainAfterUnpause() throws Exception {
+        BuiltDomain b = new DomainBuilder(host.dom0()).build(DomainSpec.of(GuestKernels3.PollSleeper.class.getName(), 256, 1));
+        Domain d = host.hypervisor().domains().get(b.domid());
+        for (int round = 0; round < 300; round++) {
+            long before = awaitProgress(d, 0);
+            assertEquals(0, d.pause());
+            assertEquals(0, d.unpause());
+            awaitProgress(d, before);
+        }
+    }
+
+    /** Waits until the guest's wake-up counter passes {@code after}; fails after 10 s without. */
+    private static long awaitProgress(Domain d, long after) {
+        long guard = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            long n = out(d, 0);
+            if (n > after) {
+                return n;
+            }
+            assertTrue(System.nanoTime() < guard, "no wake-up after " + after + " in 10 s; state " + d.state()
+                    + ", crash " + d.crashMessage());
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void racingVcpuCannotMakeAHypercallActOnWhatItDidNotValidate() throws Exception {
         BuiltDomain b = new DomainBuilder(host.dom0()).build(
             DomainSpec.of(GuestKernels3.DoubleFetch.class.getName(), 512, 2).withMaxMemoryKb(1024).paused(true));

@@ -134,4 +134,42 @@ public final class GuestKernels3 {
             TestKernels.shutdown(v, SchedOp.SHUTDOWN_poweroff);
         }
     }
+
+    /**
+     * Sleeps in short SCHEDOP_poll waits on VIRQ_TIMER forever, counting wake-ups at OUT, so a
+     * test can pause and unpause it while it is blocked in poll and see it come back.
+     */
+    public static final class PollSleeper implements GuestKernel {
+        @Override
+        public void start(VcpuContext v) {
+            GuestMemory m = v.memory();
+            HypercallGate g = v.gate();
+            m.putInt(S, Virq.VIRQ_TIMER);
+            m.putInt(S + 4, 0);
+            if (g.call(Hypercalls.__HYPERVISOR_event_channel_op, dev.domus.abi.EventChannelOp.EVTCHNOP_bind_virq, S) != 0) {
+                throw new IllegalStateException("bind_virq");
+            }
+            int port = m.getInt(S + 8);
+            long si = m.getLong(v.startInfoAddress() + 40);
+            long word = si + 2048 + (port / 64) * 8L;
+            long bit = 1L << (port % 64);
+            m.putInt(S + 128, port);
+            for (long n = 1; ; n++) {
+                long deadline = systemTime(v) + 200_000L;
+                g.call(Hypercalls.__HYPERVISOR_set_timer_op, deadline);
+                m.putLong(S + 64, S + 128); // sched_poll.ports
+                m.putInt(S + 72, 1); // nr_ports
+                m.putLong(S + 80, deadline + 1_000_000L); // timeout
+                long rc = g.call(Hypercalls.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, S + 64);
+                if (rc != 0) {
+                    throw new IllegalStateException("poll " + rc);
+                }
+                long w = m.getLongVolatile(word);
+                while ((w & bit) != 0 && !m.compareAndSetLong(word, w, w & ~bit)) {
+                    w = m.getLongVolatile(word);
+                }
+                m.putLongVolatile(OUT, n);
+            }
+        }
+    }
 }
