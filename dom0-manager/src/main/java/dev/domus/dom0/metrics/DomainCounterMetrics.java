@@ -26,6 +26,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
  * domus_domain_block_bytes_total{op=read|write}
  * domus_domain_console_bytes_total                  console ring plus CONSOLEIO_write
  * domus_domain_memory_shared_bytes, domus_domain_memory_paged_bytes   (gauges)
+ * domus_domain_memory_target_bytes      xenstore memory/target (guests only; gauge)
+ * domus_domain_memory_ballooned_bytes   configured memory the balloon gave back (guests only; gauge)
  * </pre>
  * A domain whose counters were not sampled (it appeared between the listing and the counters)
  * has no series here rather than zeros, so no counter ever seems to go back.
@@ -69,6 +71,11 @@ final class DomainCounterMetrics {
         GaugeSnapshot.Builder paged = GaugeSnapshot.builder().name("domus_domain_memory_paged_bytes")
                 .help("Memory of the domain paged out (getdomaininfo paged_pages)");
 
+        GaugeSnapshot.Builder target = GaugeSnapshot.builder().name("domus_domain_memory_target_bytes")
+                .help("The domain's memory target, xenstore memory/target, which its balloon driver follows");
+        GaugeSnapshot.Builder ballooned = GaugeSnapshot.builder().name("domus_domain_memory_ballooned_bytes")
+                .help("Memory the domain's balloon gave back: its configured memory minus what it holds (tot_pages)");
+
         for (DomainSample d : s.domains()) {
             if (d.counters().isEmpty()) {
                 continue;
@@ -93,6 +100,14 @@ final class DomainCounterMetrics {
             console.dataPoint(point(l, d.counter("console_bytes")));
             shared.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(d.counter("shared_pages") * PAGE).build());
             paged.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(d.counter("paged_pages") * PAGE).build());
+            if (d.counters().containsKey("memory_target_kib")) {
+                target.dataPoint(GaugeDataPointSnapshot.builder().labels(l)
+                        .value(d.counter("memory_target_kib") * 1024.0).build());
+            }
+            if (d.counters().containsKey("ballooned_pages")) {
+                ballooned.dataPoint(GaugeDataPointSnapshot.builder().labels(l)
+                        .value(d.counter("ballooned_pages") * PAGE).build());
+            }
         }
         List<MetricSnapshot> out = new ArrayList<>();
         for (CounterSnapshot.Builder b : List.of(runstate, hypercalls, errors, grants, sent, received, blkRequests,
@@ -101,6 +116,8 @@ final class DomainCounterMetrics {
         }
         out.add(shared.build());
         out.add(paged.build());
+        out.add(target.build());
+        out.add(ballooned.build());
         return out;
     }
 

@@ -21,7 +21,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * per state word, 1 for the current one), {@code domus_domain_memory_bytes},
  * {@code domus_domain_memory_max_bytes}, {@code domus_domain_vcpus}; per host
  * {@code domus_host_memory_total_bytes}, {@code domus_host_memory_free_bytes},
- * {@code domus_host_pcpus}, {@code domus_host_domains}, and {@code domus_host_up} (0 when a
+ * {@code domus_host_pcpus}, {@code domus_host_pcpu_busy_seconds_total} ({@link PcpuBusy}),
+ * {@code domus_host_domains}, and {@code domus_host_up} (0 when a
  * sample failed, with no other series, so an alert can tell "down" from "idle"). The activity
  * counters (runstates, hypercalls, events, grants, block, console) are
  * {@link DomainCounterMetrics}'.
@@ -31,6 +32,7 @@ public final class DomusCollector implements MultiCollector {
     private static final long MIB = 1L << 20;
 
     private final HostSampler sampler;
+    private final PcpuBusy busy = new PcpuBusy();
 
     public DomusCollector(HostSampler sampler) {
         this.sampler = sampler;
@@ -44,16 +46,20 @@ public final class DomusCollector implements MultiCollector {
         } catch (Exception e) {
             return MetricSnapshots.of(gauge("domus_host_up", "1 when domusd could sample its host", 0));
         }
-        return snapshots(s);
+        return snapshots(s, busy.update(s));
     }
 
-    /** The metrics for one sample. */
-    static MetricSnapshots snapshots(HostSample s) {
+    /** The metrics for one sample, with the host's pCPU busy nanoseconds so far. */
+    static MetricSnapshots snapshots(HostSample s, long busyNs) {
         List<MetricSnapshot> out = new ArrayList<>();
         out.add(gauge("domus_host_up", "1 when domusd could sample its host", 1));
         out.add(gauge("domus_host_pcpus", "Physical CPUs (run tokens) of the host", s.pcpus()));
         out.add(gauge("domus_host_memory_total_bytes", "Machine memory of the host", s.totalMemoryMib() * MIB));
         out.add(gauge("domus_host_memory_free_bytes", "Machine memory no domain holds", s.freeMemoryMib() * MIB));
+        out.add(CounterSnapshot.builder().name("domus_host_pcpu_busy_seconds")
+                .help("Time the host's pCPUs ran vCPUs (RUNSTATE_running summed over all domains, gone ones included);"
+                        + " its rate over domus_host_pcpus is the host's utilisation")
+                .dataPoint(CounterDataPointSnapshot.builder().value(busyNs / 1e9).build()).build());
         out.add(gauge("domus_host_domains", "Domains on the host, Domain-0 included", s.domains().size()));
 
         CounterSnapshot.Builder cpu = CounterSnapshot.builder().name("domus_domain_cpu_seconds")

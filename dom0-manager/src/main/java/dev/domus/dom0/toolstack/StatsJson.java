@@ -21,8 +21,18 @@ import dev.domus.dom0.control.Json;
  */
 final class StatsJson {
 
-    /** A domain to report: its name and domid. */
-    record Row(String name, int domid) {
+    /**
+     * A domain to report: its name and domid, and its memory as the toolstack knows it.
+     *
+     * @param targetKib       xenstore {@code memory/target} (what its balloon driver follows), -1 if none
+     * @param ballooned       pages its balloon gave back: its configured memory minus what it holds
+     *                        (tot_pages), as {@code info}'s ballooned_memory counts them; -1 for Dom0
+     */
+    record Row(String name, int domid, long targetKib, long ballooned) {
+
+        Row(String name, int domid) {
+            this(name, domid, -1, -1);
+        }
     }
 
     private StatsJson() {
@@ -51,6 +61,12 @@ final class StatsJson {
             num(sb, "events_received", c.eventsReceived());
             num(sb, "shared_pages", c.sharedPages());
             num(sb, "paged_pages", c.pagedPages());
+            if (r.targetKib() >= 0) {
+                num(sb, "memory_target_kib", r.targetKib());
+            }
+            if (r.ballooned() >= 0) {
+                num(sb, "ballooned_pages", r.ballooned());
+            }
             long consoleIo = c.items(Hypercalls.__HYPERVISOR_console_io, dev.domus.abi.ConsoleIo.CONSOLEIO_write);
             num(sb, "console_bytes", consoleIo + consoleRingBytes.applyAsLong(r.domid()));
             BlkStats b = blk.apply(r.domid());

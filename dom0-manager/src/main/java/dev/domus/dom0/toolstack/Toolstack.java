@@ -1075,13 +1075,26 @@ public final class Toolstack implements HostControl {
         synchronized (this) {
             rows.add(new StatsJson.Row("Domain-0", 0));
             for (ManagedDomain m : domains.values()) {
-                rows.add(new StatsJson.Row(m.name(), m.domid()));
+                DomainInfo i = hc.domainInfo(m.domid());
+                if (i != null) {
+                    rows.add(new StatsJson.Row(m.name(), m.domid(), targetKib(m.domid()),
+                            Math.max(0, m.config.memoryMib() * 256 - i.totPages())));
+                }
             }
         }
         return StatsJson.render(rows, hc::domainCounters, blkback::stats, domid -> {
             ConsoleOutput o = consoles.output(domid);
             return o == null ? 0 : o.end();
         });
+    }
+
+    /** A domain's xenstore memory/target in KiB (what its balloon driver follows), -1 if absent. */
+    private long targetKib(int domid) {
+        try {
+            return Long.parseLong(xs.read(XenstoreLayout.domainPath(domid) + "/memory/target").trim());
+        } catch (XsError | NumberFormatException e) {
+            return -1;
+        }
     }
 
     private String console(List<String> args, Responder out) throws CommandException, IOException,

@@ -184,6 +184,10 @@ class MetricsEndpointTest {
             stateSum += value(first, "domus_domain_state", ls);
         }
         assertEquals(1, stateSum, "exactly one state is current");
+        // Its target is its configured memory (xenstore memory/target); nothing is ballooned.
+        assertEquals(16L << 20, (long) value(first, "domus_domain_memory_target_bytes", l));
+        assertEquals(0, value(first, "domus_domain_memory_ballooned_bytes", l));
+        assertEquals(listed.pcpus(), value(first, "domus_host_pcpus", Map.of()));
 
         // The burner never blocks: its CPU counter must move between scrapes.
         double cpu0 = value(first, "domus_domain_cpu_seconds_total", l);
@@ -196,6 +200,62 @@ class MetricsEndpointTest {
         long laterNs = later.domains().stream().filter(d -> d.name().equals("burner")).findFirst().orElseThrow()
                 .cpuTimeNs();
         assertTrue(laterNs / 1e9 >= cpu, "the listing is at least as late as the scrape before it");
+
+        // pCPU busy time: all domains' running time, moving while the burner burns, and kept
+        // (not dropped) when the burner is destroyed.
+        List<Sample> s = scrape();
+        double busy = value(s, "domus_host_pcpu_busy_seconds_total", Map.of());
+        assertTrue(busy >= sum(s, "domus_domain_vcpu_runstate_seconds_total", Map.of("state", "running")) - 1e-9,
+                "busy covers every domain's running time");
+        double busyLater = busy;
+        for (int i = 0; i < 100_000 && busyLater <= busy; i++) {
+            busyLater = value(scrape(), "domus_host_pcpu_busy_seconds_total", Map.of());
+        }
+        assertTrue(busyLater > busy, "pCPU busy seconds stayed at " + busy);
+        domus("destroy", "burner");
+        List<Sample> after = scrape();
+        assertTrue(after.stream().noneMatch(x -> x.labels().equals(l) && x.name().startsWith("domus_domain_cpu")));
+        assertTrue(value(after, "domus_host_pcpu_busy_seconds_total", Map.of()) >= busyLater,
+                "a destroyed domain's running time stays counted");
+    }
+
+    @Test
+    void targetAndBalloonedMemoryFollowAMemSet() throws Exception {
+        Path cfg = tmp.resolve("bal.cfg");
+        Files.writeString(cfg, "name = \"bal\"\nkernel = \"dev.domus.examples.memcheck.MemCheck\"\nmemory = 16\n"
+                + "maxmem = 16\nextra = \"seed=3 pages=200 dirty_rate=10 tick_ms=50 balloon=1\"\n");
+        domus("create", cfg.toString());
+        HostSample listed = HostSample.parse(0, domus("info", "--json"), domus("list", "--json"));
+        Map<String, String> l = dom(listed.domains().stream().filter(d -> d.name().equals("bal")).findFirst()
+                .orElseThrow());
+        List<Sample> s = scrape();
+        assertEquals(16L << 20, (long) value(s, "domus_domain_memory_target_bytes", l));
+        assertTrue(s.stream().noneMatch(x -> x.name().equals("domus_domain_memory_target_bytes")
+                && x.labels().get("domid").equals("0")), "Domain-0 has no balloon target");
+
+        domus("mem-set", "bal", "8M");
+        // Wait for Dom0's balloon monitor to see the target reached, then for the guest's
+        // balloon to stop moving (two scrapes alike); the class timeout is the only guard.
+        while (!domus("list", "--json", "bal").contains("\"balloon\":\"reached\"")) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        double ballooned = -1;
+        double again = value(scrape(), "domus_domain_memory_ballooned_bytes", l);
+        while (again != ballooned) {
+            ballooned = again;
+            s = scrape();
+            again = value(s, "domus_domain_memory_ballooned_bytes", l);
+        }
+        assertEquals(8L << 20, (long) value(s, "domus_domain_memory_target_bytes", l));
+        // The monitor's slack: within 16 pages of the 8 MiB given back.
+        assertTrue(Math.abs(ballooned - (8L << 20)) <= 16 * 4096, "ballooned " + ballooned);
+        double held = value(s, "domus_domain_memory_bytes", l); // whole MiB, rounded down
+        double rest = (16L << 20) - ballooned - held;
+        assertTrue(rest >= 0 && rest < (1 << 20), "ballooned " + ballooned + " + held " + held + " = 16 MiB");
+        // The same count as info's host total (this is the only guest).
+        java.util.regex.Matcher m = Pattern.compile("\"ballooned_kib\":(\\d+)").matcher(domus("info", "--json"));
+        assertTrue(m.find());
+        assertEquals((long) ballooned, Long.parseLong(m.group(1)) * 1024);
     }
 
     private static double sum(List<Sample> samples, String name, Map<String, String> domain) {
