@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.domus.dom0.ConsoleRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.daemon.Domusd;
@@ -68,17 +68,7 @@ class MetricsEndpointTest {
     }
 
     private String domus(String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--home";
-        all[args.length + 1] = home.toString();
-        int rc = cli.execute(all);
-        assertEquals(0, rc, () -> String.join(" ", args) + " failed: " + err);
-        return out.toString();
+        return ConsoleRun.ok(home, args).out();
     }
 
     /** One sample line: metric name, labels (sorted as given), value. */

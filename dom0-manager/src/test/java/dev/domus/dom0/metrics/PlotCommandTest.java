@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.domus.dom0.ConsoleRun;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import javax.imageio.ImageIO;
@@ -23,7 +21,6 @@ import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.toolstack.Toolstack;
-import picocli.CommandLine;
 
 /** {@code domus plot} from a real host's recorded samples and event queue. */
 @Timeout(120)
@@ -32,22 +29,11 @@ class PlotCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {
+    private static ConsoleRun domus(Path home, String... args) {
+        return ConsoleRun.domus(home, args);
     }
 
-    private static Run domus(Path home, String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(home.toString());
-        return new Run(cli.execute(all.toArray(new String[0])), out.toString(), err.toString());
-    }
-
-    private static void ok(Run r) {
+    private static void ok(ConsoleRun r) {
         assertEquals(0, r.rc(), r.err());
     }
 
@@ -73,7 +59,7 @@ class PlotCommandTest {
                 Toolstack.factory())) {
             Path burn = tmp.resolve("burn.cfg");
             Files.writeString(burn, "name = \"burner\"\nkernel = \"dev.domus.examples.burn.Burn\"\nmemory = 16\n");
-            Run none = domus(home, "plot", "--out", tmp.resolve("early.png").toString());
+            ConsoleRun none = domus(home, "plot", "--out", tmp.resolve("early.png").toString());
             assertEquals(DomusCli.EXIT_FAILURE, none.rc());
             assertTrue(none.err().contains("no samples at"), none.err());
 
@@ -95,7 +81,7 @@ class PlotCommandTest {
             assertTrue(burner.stream().allMatch(r -> r.memoryMib() == 16), "its memory");
 
             Path png = tmp.resolve("run.png");
-            Run r = domus(home, "plot", "--out", png.toString(), "--width", "900", "--height", "600");
+            ConsoleRun r = domus(home, "plot", "--out", png.toString(), "--width", "900", "--height", "600");
             ok(r);
             assertTrue(r.out().startsWith("wrote " + png + " (900x600)"), r.out());
             BufferedImage img = ImageIO.read(png.toFile());
@@ -111,14 +97,14 @@ class PlotCommandTest {
             assertFalse(Files.exists(tmp.resolve("run.png.tmp")));
 
             // Bad input changes nothing.
-            Run bad = domus(home, "plot", "--out", tmp.resolve("x.png").toString(), "--since", "yesterday");
+            ConsoleRun bad = domus(home, "plot", "--out", tmp.resolve("x.png").toString(), "--since", "yesterday");
             assertEquals(DomusCli.EXIT_FAILURE, bad.rc());
             assertTrue(bad.err().contains("--since yesterday"), bad.err());
-            Run future = domus(home, "plot", "--out", tmp.resolve("x.png").toString(), "--since",
+            ConsoleRun future = domus(home, "plot", "--out", tmp.resolve("x.png").toString(), "--since",
                     "2999-01-01T00:00:00Z");
             assertEquals(DomusCli.EXIT_FAILURE, future.rc());
             assertTrue(future.err().contains("fewer than two samples"), future.err());
-            Run notPng = domus(home, "plot", "--out", tmp.resolve("x.jpg").toString());
+            ConsoleRun notPng = domus(home, "plot", "--out", tmp.resolve("x.jpg").toString());
             assertEquals(DomusCli.EXIT_FAILURE, notPng.rc());
             assertFalse(Files.exists(tmp.resolve("x.png")));
             assertEquals(1, bad.err().lines().count(), bad.err());

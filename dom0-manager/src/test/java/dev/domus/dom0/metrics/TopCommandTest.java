@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.domus.dom0.ConsoleRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +16,6 @@ import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.toolstack.Toolstack;
-import picocli.CommandLine;
 
 /** {@code domus top --batch} against a real host with a CPU-burning guest. */
 class TopCommandTest {
@@ -26,19 +23,8 @@ class TopCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {
-    }
-
-    private static Run domus(Path home, String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(home.toString());
-        return new Run(cli.execute(all.toArray(new String[0])), out.toString(), err.toString());
+    private static ConsoleRun domus(Path home, String... args) {
+        return ConsoleRun.domus(home, args);
     }
 
     @Test
@@ -51,7 +37,7 @@ class TopCommandTest {
             Files.writeString(cfg, "name = \"burner\"\nkernel = \"dev.domus.examples.burn.Burn\"\nmemory = 16\n");
             assertEquals(0, domus(home, "create", cfg.toString()).rc());
 
-            Run r = domus(home, "top", "--batch", "--iterations", "2", "--delay", "0.5", "--sort", "CPU");
+            ConsoleRun r = domus(home, "top", "--batch", "--iterations", "2", "--delay", "0.5", "--sort", "CPU");
             assertEquals(0, r.rc(), r.err());
             assertFalse(r.out().contains("\033["), "batch mode prints no screen control");
             String[] frames = r.out().split("(?m)^domus top - ");
@@ -92,13 +78,13 @@ class TopCommandTest {
         Path home = tmp.resolve("home");
         new DomusDaemon[] {DomusDaemon.start(new DaemonSettings(home, 64, 1, "credit2", null),
                 Toolstack.factory())}[0].close();
-        Run r = domus(home, "top", "--batch", "--iterations", "1", "--delay", "0.01");
+        ConsoleRun r = domus(home, "top", "--batch", "--iterations", "1", "--delay", "0.01");
         assertEquals(DomusCli.EXIT_FAILURE, r.rc(), r.out());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("domus top: the host is not answering"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
 
-        Run bad = domus(home, "top", "--batch", "--iterations", "0");
+        ConsoleRun bad = domus(home, "top", "--batch", "--iterations", "0");
         assertEquals(DomusCli.EXIT_FAILURE, bad.rc());
         assertTrue(bad.err().contains("--iterations 0"), bad.err());
     }

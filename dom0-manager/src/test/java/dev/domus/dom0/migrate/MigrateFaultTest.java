@@ -20,7 +20,7 @@ import dev.domus.dom0.daemon.DaemonProcess;
 import dev.domus.dom0.daemon.Domusd;
 import dev.domus.dom0.migrate.FaultProxy.Fault;
 import dev.domus.dom0.migrate.MigrateTest.Node;
-import dev.domus.dom0.migrate.MigrateTest.Run;
+import dev.domus.dom0.ConsoleRun;
 import dev.domus.dom0.save.ImageFormat;
 import dev.domus.dom0.xenstore.XsClient;
 import org.junit.jupiter.api.AfterEach;
@@ -65,7 +65,7 @@ class MigrateFaultTest {
     private String refused(String to, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("migrate", "memcheck", to));
         args.addAll(List.of(more));
-        Run r = domus(a, args.toArray(new String[0]));
+        ConsoleRun r = domus(a, args.toArray(new String[0]));
         assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> "should fail: " + r.out());
         assertFalse(r.err().contains("Exception"), r.err());
         return r.err();
@@ -157,7 +157,7 @@ class MigrateFaultTest {
                 .replace("\"memcheck\"", "\"never\"").replace("memory = 16", "memory = 8").replace("maxmem = 16", "maxmem = 8");
         java.nio.file.Files.writeString(tmp.resolve("never/never.cfg"), cfg);
         int never = domid(ok(a, "create", tmp.resolve("never/never.cfg").toString()).out());
-        Run r = domus(a, "migrate", "never", b.listen(), "--timeout", "300");
+        ConsoleRun r = domus(a, "migrate", "never", b.listen(), "--timeout", "300");
         assertEquals(DomusCli.EXIT_FAILURE, r.rc(), r.out());
         assertTrue(r.err().contains("did not reach its suspend point within 300 ms") && r.err().contains("keeps running"),
                 r.err());

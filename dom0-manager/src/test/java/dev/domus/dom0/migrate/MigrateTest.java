@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.domus.dom0.ConsoleRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.control.wire.ControlClient;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code domus migrate} between two real hosts in this JVM (two homes, two domusd control
@@ -54,9 +51,6 @@ class MigrateTest {
         }
     }
 
-    record Run(int rc, String out, String err) {
-    }
-
     private Node a;
     private Node b;
 
@@ -76,21 +70,12 @@ class MigrateTest {
         }
     }
 
-    static Run domus(Node n, String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(n.home().toString());
-        int rc = cli.execute(all.toArray(new String[0]));
-        return new Run(rc, out.toString(), err.toString());
+    static ConsoleRun domus(Node n, String... args) {
+        return ConsoleRun.domus(n.home(), args);
     }
 
-    static Run ok(Node n, String... args) {
-        Run r = domus(n, args);
+    static ConsoleRun ok(Node n, String... args) {
+        ConsoleRun r = domus(n, args);
         assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
         return r;
     }

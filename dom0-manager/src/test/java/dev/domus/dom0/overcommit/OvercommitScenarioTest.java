@@ -3,18 +3,14 @@ package dev.domus.dom0.overcommit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.domus.dom0.ConsoleRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.toolstack.Toolstack;
@@ -25,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The 8 GiB host of issue 11 at 1/128 scale: a 64 MiB host (16 MiB of it Dom0's) runs two
@@ -56,17 +51,7 @@ class OvercommitScenarioTest {
     }
 
     private String ok(String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(home.toString());
-        int rc = cli.execute(all.toArray(new String[0]));
-        assertEquals(0, rc, () -> String.join(" ", args) + " failed: " + err);
-        return out.toString();
+        return ConsoleRun.ok(home, args).out();
     }
 
     private int create(String name, int mib, String extra) throws Exception {

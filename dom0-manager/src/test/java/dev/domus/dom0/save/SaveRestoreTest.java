@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.domus.dom0.ConsoleRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +23,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code domus save} / {@code domus restore} on a real host (hypervisor, Dom0, xenstored,
@@ -42,9 +38,6 @@ class SaveRestoreTest {
     private DomusDaemon daemon;
     private XsClient xs;
 
-    record Run(int rc, String out, String err) {
-    }
-
     @BeforeEach
     void startHost() throws Exception {
         home = tmp.resolve("home");
@@ -58,27 +51,18 @@ class SaveRestoreTest {
         daemon.close();
     }
 
-    private Run domus(String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(home.toString());
-        int rc = cli.execute(all.toArray(new String[0]));
-        return new Run(rc, out.toString(), err.toString());
+    private ConsoleRun domus(String... args) {
+        return ConsoleRun.domus(home, args);
     }
 
-    private Run ok(String... args) {
-        Run r = domus(args);
+    private ConsoleRun ok(String... args) {
+        ConsoleRun r = domus(args);
         assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
         return r;
     }
 
     private String refused(String... args) {
-        Run r = domus(args);
+        ConsoleRun r = domus(args);
         assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> String.join(" ", args) + " should fail: " + r.out());
         assertFalse(r.err().contains("Exception"), r.err());
         return r.err();

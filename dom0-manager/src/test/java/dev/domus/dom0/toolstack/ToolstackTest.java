@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.domus.dom0.ConsoleRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A real host (hypervisor, Dom0, xenstored) behind a real domusd control socket, driven by the
@@ -43,9 +41,6 @@ class ToolstackTest {
     private Path home;
     private DomusDaemon daemon;
 
-    record Run(int rc, String out, String err) {
-    }
-
     @BeforeEach
     void startHost() throws Exception {
         home = tmp.resolve("home");
@@ -57,27 +52,18 @@ class ToolstackTest {
         daemon.close();
     }
 
-    private Run domus(String... args) {
-        CommandLine cli = DomusCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--home");
-        all.add(home.toString());
-        int rc = cli.execute(all.toArray(new String[0]));
-        return new Run(rc, out.toString(), err.toString());
+    private ConsoleRun domus(String... args) {
+        return ConsoleRun.domus(home, args);
     }
 
-    private Run ok(String... args) {
-        Run r = domus(args);
+    private ConsoleRun ok(String... args) {
+        ConsoleRun r = domus(args);
         assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
         return r;
     }
 
     private String refused(String... args) {
-        Run r = domus(args);
+        ConsoleRun r = domus(args);
         assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> String.join(" ", args) + " should fail: " + r.out());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
         assertFalse(r.err().contains("Exception"), r.err());
@@ -421,7 +407,7 @@ class ToolstackTest {
         assertTrue(refused("vcpu-set", "hp", "4").contains("use 1 to 3"));
         assertTrue(refused("vcpu-set", "hp", "0").contains("use 1 to 3"));
         assertTrue(refused("vcpu-set", "ghost", "1").contains("ghost"));
-        Run bad = domus("vcpu-set", "hp", "two");
+        ConsoleRun bad = domus("vcpu-set", "hp", "two");
         assertEquals(DomusCli.EXIT_USAGE, bad.rc());
         assertTrue(bad.err().contains("'two'"), bad.err());
         awaitOnlineVcpus("hp", 3);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.domus.dom0.ConsoleRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -23,17 +24,14 @@ class ControlCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {
-    }
-
-    static Run domus(String... args) {
+    static ConsoleRun domus(String... args) {
         CommandLine cli = DomusCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int rc = cli.execute(args);
-        return new Run(rc, out.toString(), err.toString());
+        return new ConsoleRun(rc, out.toString(), err.toString());
     }
 
     @Test
@@ -41,18 +39,18 @@ class ControlCommandTest {
         Path home = tmp.resolve("h");
         try (DomusDaemon d = DomusDaemon.start(new DaemonSettings(home, 64, 1, "credit2", null),
                 CountingHost.factory())) {
-            Run ev = domus("events", "--json", "--home", home.toString());
+            ConsoleRun ev = domus("events", "--json", "--home", home.toString());
             assertEquals(0, ev.rc(), ev.err());
             assertTrue(ev.out().startsWith("{\"index\":"), ev.out());
             assertTrue(ev.out().contains("host-started"));
 
             // pause is not a command of the counting host: domusd refuses it in one line
-            Run bad = domus("pause", "web", "--home", home.toString());
+            ConsoleRun bad = domus("pause", "web", "--home", home.toString());
             assertEquals(DomusCli.EXIT_FAILURE, bad.rc());
             assertEquals("domus pause: unknown command 'pause' (see 'domus --help')\n", bad.err());
             assertEquals(List.of(), CountingHost.effects(home));
         }
-        Run gone = domus("list", "--home", home.toString());
+        ConsoleRun gone = domus("list", "--home", home.toString());
         assertEquals(DomusCli.EXIT_FAILURE, gone.rc());
         assertTrue(gone.err().startsWith("domus list: no domusd is running for home " + home), gone.err());
         assertFalse(gone.err().contains("Exception"));
@@ -61,7 +59,7 @@ class ControlCommandTest {
 
     @Test
     void usageErrorsExitTwo() {
-        Run r = domus("vcpu-set", "web");
+        ConsoleRun r = domus("vcpu-set", "web");
         assertEquals(DomusCli.EXIT_USAGE, r.rc());
         assertTrue(r.err().contains("Missing required parameter: 'N'"), r.err());
     }
