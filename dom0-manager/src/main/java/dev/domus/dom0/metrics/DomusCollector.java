@@ -22,7 +22,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * {@code domus_domain_memory_max_bytes}, {@code domus_domain_vcpus}; per host
  * {@code domus_host_memory_total_bytes}, {@code domus_host_memory_free_bytes},
  * {@code domus_host_pcpus}, {@code domus_host_pcpu_busy_seconds_total} ({@link PcpuBusy}),
- * {@code domus_host_domains}, and {@code domus_host_up} (0 when a
+ * {@code domus_host_domains}, {@code domus_xenstore_requests_total{type}} and
+ * {@code domus_xenstore_watch_events_total}, and {@code domus_host_up} (0 when a
  * sample failed, with no other series, so an alert can tell "down" from "idle"). The activity
  * counters (runstates, hypercalls, events, grants, block, console) are
  * {@link DomainCounterMetrics}'.
@@ -60,6 +61,19 @@ public final class DomusCollector implements MultiCollector {
                 .help("Time the host's pCPUs ran vCPUs (RUNSTATE_running summed over all domains, gone ones included);"
                         + " its rate over domus_host_pcpus is the host's utilisation")
                 .dataPoint(CounterDataPointSnapshot.builder().value(busyNs / 1e9).build()).build());
+        CounterSnapshot.Builder xs = CounterSnapshot.builder().name("domus_xenstore_requests")
+                .help("Requests Dom0's xenstored answered, by xs_wire message type (Xen's names), errors included");
+        s.hostCounters().forEach((k, v) -> {
+            if (k.startsWith("xenstore_requests:")) {
+                xs.dataPoint(CounterDataPointSnapshot.builder()
+                        .labels(Labels.of("type", k.substring("xenstore_requests:".length()))).value(v).build());
+            }
+        });
+        out.add(xs.build());
+        out.add(CounterSnapshot.builder().name("domus_xenstore_watch_events")
+                .help("Watch events Dom0's xenstored sent (watch fires, the initial one of each new watch included)")
+                .dataPoint(CounterDataPointSnapshot.builder().value(s.hostCounter("xenstore_watch_events")).build())
+                .build());
         out.add(gauge("domus_host_domains", "Domains on the host, Domain-0 included", s.domains().size()));
 
         CounterSnapshot.Builder cpu = CounterSnapshot.builder().name("domus_domain_cpu_seconds")

@@ -13,12 +13,24 @@ import java.util.Map;
  * @param totalMemoryMib machine memory
  * @param freeMemoryMib  machine memory no domain holds
  * @param domains        the domains, in domid order
+ * @param hostCounters   info's integer fields that count xenstored's work ({@code xenstore_*})
  */
 public record HostSample(long nanoTime, int pcpus, long totalMemoryMib, long freeMemoryMib,
-                         List<DomainSample> domains) {
+                         List<DomainSample> domains, Map<String, Long> hostCounters) {
 
     public HostSample {
         domains = List.copyOf(domains);
+        hostCounters = Map.copyOf(hostCounters);
+    }
+
+    /** A sample without host counters. */
+    public HostSample(long nanoTime, int pcpus, long totalMemoryMib, long freeMemoryMib, List<DomainSample> domains) {
+        this(nanoTime, pcpus, totalMemoryMib, freeMemoryMib, domains, Map.of());
+    }
+
+    /** A host counter from {@code info --json} (e.g. {@code xenstore_watch_events}), 0 if not reported. */
+    public long hostCounter(String key) {
+        return hostCounters.getOrDefault(key, 0L);
     }
 
     /** Builds a sample from the toolstack's two JSON replies; malformed text is refused. */
@@ -52,8 +64,14 @@ public record HostSample(long nanoTime, int pcpus, long totalMemoryMib, long fre
                     num(d, "maxmem_mib"), (int) num(d, "vcpus"), num(d, "cpu_time_ns"),
                     counters.getOrDefault(domid, Map.of())));
         }
+        Map<String, Long> host = new java.util.LinkedHashMap<>();
+        info.forEach((k, v) -> {
+            if (v instanceof Long n && k.startsWith("xenstore_")) {
+                host.put(k, n);
+            }
+        });
         return new HostSample(nanoTime, (int) num(info, "nr_cpus"), num(info, "total_memory_mib"),
-                num(info, "free_memory_mib"), doms);
+                num(info, "free_memory_mib"), doms, host);
     }
 
     /**

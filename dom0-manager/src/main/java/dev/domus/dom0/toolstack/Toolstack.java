@@ -51,6 +51,7 @@ import dev.domus.dom0.save.Suspender;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.ring.XsRingAttacher;
 import dev.domus.dom0.xenstore.XsError;
+import dev.domus.dom0.xenstore.XsStats;
 import dev.domus.dom0.xenstore.XsUnixSocketServer;
 import dev.domus.dom0.xenstore.Xenstored;
 import dev.domus.hv.boot.BuiltDomain;
@@ -1060,13 +1061,30 @@ public final class Toolstack implements HostControl {
                     + ",\"total_memory_mib\":" + total + ",\"free_memory_mib\":" + free
                     + ",\"scheduler\":" + Json.quote(settings.sched()) + ",\"domains\":" + n
                     + ",\"xenstored_socket\":" + Json.quote(xenstoredSocket().toString())
-                    + Overcommit.infoJson(memory, guests()) + "}\n";
+                    + Overcommit.infoJson(memory, guests()) + xenstoreJson() + "}\n";
         }
         return String.format("home                   : %s%nnr_cpus                : %d%ntotal_memory           : %d%n"
                         + "free_memory            : %d%nxen_scheduler          : %s%nnr_domains             : %d%n"
                         + "xenstored_socket       : %s%n",
                 settings.home(), cpus, total, free, settings.sched(), n, xenstoredSocket())
                 + Overcommit.infoText(memory, guests());
+    }
+
+    /**
+     * xenstored's counters for {@code info --json}: {@code "xenstore_requests:XS_READ":N} for each
+     * message type seen (Xen's names) and {@code "xenstore_watch_events":N}.
+     */
+    private String xenstoreJson() {
+        XsStats st = xenstored.stats();
+        StringBuilder sb = new StringBuilder();
+        for (int t = 0; t <= dev.domus.abi.XsWire.XS_TYPE_COUNT; t++) {
+            String name = XsStats.typeName(t);
+            long n = name == null ? 0 : st.requests(t);
+            if (n > 0) {
+                sb.append(',').append(Json.quote("xenstore_requests:" + name)).append(':').append(n);
+            }
+        }
+        return sb.append(",\"xenstore_watch_events\":").append(st.watchEvents()).toString();
     }
 
     /** Per-domain counters as flat JSON (see {@link StatsJson}), for the metrics endpoint and top. */

@@ -23,6 +23,7 @@ public final class Xenstored implements AutoCloseable {
     private final XsStore store;
     private final NodeTree tree;
     private final XsRequestHandler handler;
+    private final XsStats stats = new XsStats();
     private final List<XsConnection> connections = new ArrayList<>();
     private final Map<Integer, IntroducedDomain> domains = new LinkedHashMap<>();
     private DomainRingAttacher ringAttacher;
@@ -240,6 +241,11 @@ public final class Xenstored implements AutoCloseable {
         return domid == 0 || domains.containsKey(domid);
     }
 
+    /** Requests by type and watch events sent so far. */
+    public XsStats stats() {
+        return stats;
+    }
+
     /** Fires the watches a change in the live tree triggers. */
     private void fireWatches(WatchEvent e) {
         for (XsConnection c : connections) {
@@ -256,6 +262,7 @@ public final class Xenstored implements AutoCloseable {
                     continue;
                 }
                 c.sendLocked(XsMessages.watchEvent(clientPath(c, w, eventPath), w.token()));
+                stats.watchEvent();
             }
         }
     }
@@ -269,6 +276,7 @@ public final class Xenstored implements AutoCloseable {
             for (XsConnection.Watch w : c.watches) {
                 if (w.path().equals(special)) {
                     c.sendLocked(XsMessages.watchEvent(special, w.token()));
+                    stats.watchEvent();
                 }
             }
         }

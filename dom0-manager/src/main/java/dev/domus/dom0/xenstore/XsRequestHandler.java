@@ -28,6 +28,7 @@ final class XsRequestHandler {
     void handle(XsConnection c, int type, int reqId, int txId, byte[] payload) {
         byte[] reply;
         boolean initialWatchFire = false;
+        d.stats().request(type);
         try {
             reply = switch (type) {
                 case XS_READ -> d.store().read(c, view(c, txId), path(c, payload));
@@ -87,6 +88,7 @@ final class XsRequestHandler {
         if (initialWatchFire) {
             List<String> a = XsMessages.split(payload);
             c.sendLocked(XsMessages.watchEvent(a.get(0), a.get(1)));
+            d.stats().watchEvent();
         }
     }
 

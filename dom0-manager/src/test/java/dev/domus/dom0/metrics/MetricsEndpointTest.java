@@ -308,6 +308,44 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void xenstoreRequestsAndWatchEventsAreCountedByType() throws Exception {
+        List<Sample> before = scrape();
+        Map<String, String> read = Map.of("type", "XS_READ");
+        Map<String, String> write = Map.of("type", "XS_WRITE");
+        double reads0 = before.stream().anyMatch(x -> x.labels().equals(read))
+                ? value(before, "domus_xenstore_requests_total", read) : 0;
+        double writes0 = value(before, "domus_xenstore_requests_total", write); // the toolstack wrote at boot
+        double fired0 = value(before, "domus_xenstore_watch_events_total", Map.of());
+        // A real client on xenstored's Unix socket: 5 reads, a watch (its initial event) and 3
+        // writes under it, each write firing it once; every reply is in before the scrape.
+        try (dev.domus.dom0.xenstore.XsClient xs = dev.domus.dom0.xenstore.XsClient.connect(
+                home.resolve("xenstored.sock"))) {
+            xs.write("/local/domain/0/obs", "x");
+            for (int i = 0; i < 5; i++) {
+                assertEquals("x", xs.read("/local/domain/0/obs"));
+            }
+            xs.watch("/local/domain/0/obs", "tok");
+            for (int i = 0; i < 3; i++) {
+                xs.write("/local/domain/0/obs", "v" + i);
+            }
+            for (int i = 0; i < 4; i++) {
+                assertEquals("tok", xs.nextWatchEvent(30, java.util.concurrent.TimeUnit.SECONDS).token());
+            }
+        }
+        List<Sample> after = scrape();
+        assertTrue(value(after, "domus_xenstore_requests_total", read) >= reads0 + 5);
+        assertTrue(value(after, "domus_xenstore_requests_total", write) >= writes0 + 4);
+        assertTrue(value(after, "domus_xenstore_requests_total", Map.of("type", "XS_WATCH")) >= 1);
+        assertTrue(value(after, "domus_xenstore_watch_events_total", Map.of()) >= fired0 + 4);
+        for (Sample x : after) {
+            if (x.name().equals("domus_xenstore_requests_total")) {
+                assertTrue(x.labels().get("type").startsWith("XS_") || x.labels().get("type").equals("unknown"),
+                        x.toString());
+            }
+        }
+    }
+
+    @Test
     void aMetricsPortInUseIsRefusedBeforeTheHostStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String where = "127.0.0.1:" + taken.getLocalPort();
