@@ -21,4 +21,13 @@ public final class DomusMemoryOp {
 
     /** Read-only foreign map space (Domus extension, unassigned in Xen 4.17). */
     public static final int XENMAPSPACE_domus_gmfn_foreign_ro = 0x0f00;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension; Xen 4.17 assigns 0 to 2): copies a
+     * paged-out page of {@code domain} from its paging file into the caller's {@code buffer}
+     * (4096 bytes) without paging it in, so a save carries it while host memory stays as it is.
+     * Dom0 only; {@code -XEN_EINVAL} if the page is not paged out, {@code -XEN_EIO} if the
+     * paging file cannot be read, {@code -XEN_EFAULT} for a bad buffer.
+     */
+    public static final int XENMEM_paging_op_domus_read = 0xf0;
 }

@@ -1,6 +1,7 @@
 package dev.domus.dom0.overcommit;
 
 import dev.domus.abi.Domctl;
+import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.GuestMemory;
 import dev.domus.abi.HypercallGate;
 import dev.domus.abi.Hypercalls;
@@ -136,11 +137,33 @@ public final class MemoryOps implements AutoCloseable {
     }
 
     private long paging(int op, int domid, long gfn) {
+        paging(op, domid, gfn, 0);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+    }
+
+    /** Lays out struct xen_mem_paging_op in the scratch page. */
+    private void paging(int op, int domid, long gfn, long buffer) {
         mem.setMemory(scratch, 24, (byte) 0);
         mem.putByte(scratch, (byte) op);
         mem.putShort(scratch + 2, (short) domid);
+        mem.putLong(scratch + 8, buffer);
         mem.putLong(scratch + 16, gfn);
-        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+    }
+
+    /**
+     * XENMEM_paging_op_domus_read: copies paged-out page {@code gfn} of {@code domid} from its
+     * paging file into {@code dst[off..off+4096)} without paging it in.
+     *
+     * @return 0, {@code -XEN_EINVAL} if the page is not paged out, {@code -XEN_EIO} if unreadable
+     */
+    public synchronized long readPagedOut(int domid, long gfn, byte[] dst, int off) {
+        long buffer = scratch + Xen.PAGE_SIZE;
+        paging(DomusMemoryOp.XENMEM_paging_op_domus_read, domid, gfn, buffer);
+        long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+        if (rc == 0) {
+            mem.getBytes(buffer, dst, off, Xen.PAGE_SIZE);
+        }
+        return rc;
     }
 
     /** XENMEM_get_sharing_freed_pages: frames the host saves by sharing. */

@@ -6,18 +6,24 @@ import java.util.Map;
 
 import dev.domus.abi.Xen;
 import dev.domus.abi.XenErrno;
+import dev.domus.dom0.overcommit.MemoryOps;
+import dev.domus.dom0.overcommit.PageTypes;
 import dev.domus.hv.boot.Dom0;
 
 /**
  * Writes a suspended domain's image through Dom0's foreign mappings: DOMUS_DOMAIN_INFO,
  * DOMUS_CONFIG, DOMUS_XENSTORE, X86_PV_VCPU_BASIC per vCPU, SHARED_INFO, PAGE_DATA batches
- * (zero pages and unmappable, i.e. ballooned, PFNs recorded as such), END; then fsync. On
+ * (zero pages and ballooned or unmappable PFNs recorded as such, with no data; paged-out pages
+ * with their data read from the domain's paging file, without paging them in, so a save of an
+ * overcommitted host does not grow its memory), END; then fsync. On
  * any failure the partial file is deleted and the exception says why; the caller resumes
  * the domain.
  */
 public final class DomainSaver {
 
     private static final int PAGE = Xen.PAGE_SIZE;
+    /** A page type of our own (outside the P2M's): this PFN's data came from the paging file. */
+    private static final int PAGE_FROM_FILE = -1;
     private final Dom0 dom0;
 
     public DomainSaver(Dom0 dom0) {
@@ -31,7 +37,7 @@ public final class DomainSaver {
     }
 
     /** What a save wrote. */
-    public record Result(long bytes, long normalPages, long zeroPages, long absentPages, long nanos) {
+    public record Result(long bytes, long normalPages, long zeroPages, long absentPages, long pagedPages, long nanos) {
         public double mibPerSecond() {
             return nanos == 0 ? 0 : bytes / 1048576.0 / (nanos / 1e9);
         }
@@ -51,7 +57,7 @@ public final class DomainSaver {
     public Result save(int domid, SavedDomainInfo info, String configSource, String configText,
                        Map<String, String> xenstore, long[][] vcpus, Path file, Progress progress) throws ImageException {
         long t0 = System.nanoTime();
-        try (ImageWriter w = new ImageWriter(file); GuestPageIo io = new GuestPageIo(dom0)) {
+        try (ImageWriter w = new ImageWriter(file); GuestPageIo io = new GuestPageIo(dom0); MemoryOps ops = new MemoryOps(dom0)) {
             w.domainInfo(info);
             if (configText != null) {
                 w.config(configSource == null ? "" : configSource, configText);
@@ -73,28 +79,63 @@ public final class DomainSaver {
                 io.unmapAll();
             }
             PageBatch batch = new PageBatch();
+            int[] types = new int[GuestPageIo.BATCH];
+            byte[] pagedData = new byte[GuestPageIo.BATCH * PAGE];
+            long[] toMap = new long[GuestPageIo.BATCH];
+            long paged = 0;
             for (long first = 0; first < info.nrPages(); first += GuestPageIo.BATCH) {
                 int n = (int) Math.min(GuestPageIo.BATCH, info.nrPages() - first);
-                for (int i = 0; i < n; i++) {
-                    pfns[i] = first + i;
+                long trc = ops.pageTypes(domid, first, n, types);
+                if (trc < 0) {
+                    throw new ImageException("reading the page types of domain " + domid + " failed: XEN error " + (-trc));
                 }
-                long rc = io.mapReadOnly(domid, pfns, n, err);
+                // Paged-out pages come from the paging file, ballooned ones are recorded as absent:
+                // neither is mapped, because a mapping would page it in (host memory would grow).
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (types[i] == PageTypes.PAGED) {
+                        long rc = ops.readPagedOut(domid, first + i, pagedData, i * PAGE);
+                        if (rc == 0) {
+                            types[i] = PAGE_FROM_FILE;
+                            continue;
+                        }
+                        if (rc != -XenErrno.XEN_EINVAL) { // EINVAL: paged in meanwhile, map it
+                            throw new ImageException("paged-out page " + (first + i) + " of domain " + domid
+                                    + " cannot be read from its paging file: XEN error " + (-rc));
+                        }
+                    }
+                    if (types[i] != PageTypes.BALLOONED) {
+                        toMap[m++] = first + i;
+                    }
+                }
+                long rc = m == 0 ? 0 : io.mapReadOnly(domid, toMap, m, err);
                 if (rc < 0) {
                     throw new ImageException("mapping pages " + first + ".." + (first + n - 1) + " of domain " + domid
                             + " failed: XEN error " + (-rc));
                 }
+                int slot = 0;
                 for (int i = 0; i < n; i++) {
                     if (batch.full()) {
                         batch.writeTo(w);
                     }
-                    if (err[i] == 0) {
-                        io.read(i, page, 0);
-                        batch.page(first + i, page, 0);
-                    } else if (err[i] == -XenErrno.XEN_EINVAL) {
-                        batch.absent(first + i);
+                    long pfn = first + i;
+                    if (types[i] == PAGE_FROM_FILE) {
+                        batch.page(pfn, pagedData, i * PAGE);
+                        paged++;
+                    } else if (slot < m && toMap[slot] == pfn) {
+                        int e = err[slot];
+                        if (e == 0) {
+                            io.read(slot, page, 0);
+                            batch.page(pfn, page, 0);
+                        } else if (e == -XenErrno.XEN_EINVAL) {
+                            batch.absent(pfn);
+                        } else {
+                            throw new ImageException("page " + pfn + " of domain " + domid
+                                    + " cannot be mapped: XEN error " + (-e));
+                        }
+                        slot++;
                     } else {
-                        throw new ImageException("page " + (first + i) + " of domain " + domid
-                                + " cannot be mapped: XEN error " + (-err[i]));
+                        batch.absent(pfn); // ballooned
                     }
                 }
                 io.unmapAll();
@@ -102,7 +143,7 @@ public final class DomainSaver {
             }
             batch.writeTo(w);
             w.finish();
-            return new Result(w.bytes(), batch.normalPages(), batch.zeroPages(), batch.absentPages(),
+            return new Result(w.bytes(), batch.normalPages(), batch.zeroPages(), batch.absentPages(), paged,
                     System.nanoTime() - t0);
         } catch (IOException e) {
             throw new ImageException("cannot write " + file + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);

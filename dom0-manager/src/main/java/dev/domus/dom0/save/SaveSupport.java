@@ -74,6 +74,16 @@ public final class SaveSupport {
         }
     }
 
+    /**
+     * The xenstore nodes of a saved domain that a restore or migration writes back over the new
+     * build's: the guest's own {@code data/}, and its balloon target, so a guest ballooned down
+     * stays down (its ballooned PFNs come back unpopulated) instead of growing to the config's
+     * memory again.
+     */
+    public static boolean carried(String relativePath) {
+        return relativePath.startsWith("data/") || relativePath.equals("memory/target");
+    }
+
     /** The image's config, parsed as if read from its original file (relative paths stay right). */
     public static DomainConfig config(SavedImage img, Path image) throws ImageException {
         if (img.config() == null) {

@@ -216,6 +216,11 @@ public final class Toolstack implements HostControl {
         return hc.grantQuerySize() != -XenErrno.XEN_ENOSYS;
     }
 
+    /** The hypervisor's Dom0, for in-process tools and tests that issue hypercalls themselves. */
+    public dev.domus.hv.boot.Dom0 dom0() {
+        return host.dom0();
+    }
+
     /** The path of this host's xenstored socket (for XENSTORED_PATH). */
     public Path xenstoredSocket() {
         return xenstoredSocket.path();
@@ -496,9 +501,9 @@ public final class Toolstack implements HostControl {
                     + (rc < 0 ? "; and resuming it failed: " + XenError.name(rc) : "; it keeps running"));
         }
         teardown(m, "saved to " + path.toAbsolutePath());
-        return String.format("saved %s (domid %d) to %s: %d bytes, %d pages (%d zero, %d absent) in %d ms, %.0f MB/s",
+        return String.format("saved %s (domid %d) to %s: %d bytes, %d pages (%d zero, %d absent, %d paged out) in %d ms, %.0f MB/s",
                 m.name(), domid, file, r.bytes(), r.normalPages() + r.zeroPages() + r.absentPages(), r.zeroPages(),
-                r.absentPages(), r.nanos() / 1_000_000, r.mibPerSecond());
+                r.absentPages(), r.pagedPages(), r.nanos() / 1_000_000, r.mibPerSecond());
     }
 
     private synchronized String restore(String file, boolean paused) throws CommandException {
@@ -523,7 +528,7 @@ public final class Toolstack implements HostControl {
             new DomainLoader(host.dom0()).load(path, domid, img.info(), (done, total, bytes) ->
                     Progress.report("restore", 1, true, done, total, bytes, done == total));
             for (Map.Entry<String, String> e : img.xenstore().entrySet()) {
-                if (e.getKey().startsWith("data/")) {
+                if (SaveSupport.carried(e.getKey())) {
                     xs.write(home + "/" + e.getKey(), e.getValue());
                 }
             }
@@ -761,7 +766,7 @@ public final class Toolstack implements HostControl {
             synchronized (Toolstack.this) {
                 String home = "/local/domain/" + domid;
                 for (Map.Entry<String, String> e : image.xenstore().entrySet()) {
-                    if (e.getKey().startsWith("data/")) {
+                    if (SaveSupport.carried(e.getKey())) {
                         xs.write(home + "/" + e.getKey(), e.getValue());
                     }
                 }

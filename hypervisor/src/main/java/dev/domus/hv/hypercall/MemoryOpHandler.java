@@ -44,7 +44,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       paging file and frees its frame ({@code -XEN_EBUSY} if written since the nomination,
  *       {@code -XEN_EAGAIN} to retry, {@code -XEN_EIO} if the file cannot take it: the page
  *       stays in memory). {@code prep} is {@code -XEN_EOPNOTSUPP}: the hypervisor reads a page
- *       back from the paging file itself on the guest's next access.</li>
+ *       back from the paging file itself on the guest's next access. The Domus extension
+ *       {@code XENMEM_paging_op_domus_read} copies a paged-out page into {@code buffer}
+ *       without paging it in (for save and migration).</li>
  *   <li>{@code XENMEM_get_sharing_freed_pages}, {@code XENMEM_get_sharing_shared_pages}: host
  *       counts; they never fail.</li>
  * </ul>
@@ -206,6 +208,11 @@ final class MemoryOpHandler implements HypercallHandler {
                 return dm.nominatePageOut(gfn);
             case MemoryOp.XENMEM_paging_op_evict:
                 return dm.evictPage(gfn);
+            case DomusMemoryOp.XENMEM_paging_op_domus_read: {
+                long buffer = b.getLong(A + 8, LITTLE_ENDIAN);
+                int r = dm.readPagedOut(gfn, new UnsafeBuffer(b, BULK, Xen.PAGE_SIZE));
+                return r < 0 ? r : ctx.copyOut(buffer, BULK, Xen.PAGE_SIZE) < 0 ? -XenErrno.XEN_EFAULT : 0;
+            }
             default:
                 return -XenErrno.XEN_EOPNOTSUPP;
         }

@@ -1062,6 +1062,29 @@ public final class DomainMemory {
         return 0;
     }
 
+    /**
+     * Copies paged-out page {@code pfn} from the page store into {@code dst[0..4096)} without
+     * paging it in (a save or migration carries it as it is; the P2M and host memory do not
+     * change).
+     *
+     * @return 0; {@code -XEN_EINVAL} if the page is not paged out; {@code -XEN_EIO} if the store
+     *         cannot read it; {@code -XEN_ESRCH} if dying
+     */
+    public synchronized int readPagedOut(long pfn, MutableDirectBuffer dst) {
+        if (dying) {
+            return -XEN_ESRCH;
+        }
+        if (!p2m.inRange(pfn) || p2m.type(pfn) != p2m_ram_paged || pageStore == null) {
+            return -XEN_EINVAL;
+        }
+        try {
+            pageStore.readPage(domid, pfn, dst);
+        } catch (IOException | RuntimeException e) {
+            return -XEN_EIO;
+        }
+        return 0;
+    }
+
     /** Nominates and evicts in one go; {@code -XEN_EAGAIN} if a vCPU is online and has not quiesced. */
     public synchronized int pageOut(long pfn) {
         int rc = nominatePageOut(pfn);

@@ -76,6 +76,32 @@ class PagingTest {
     }
 
     @Test
+    void aPagedOutPageIsReadForASaveWithoutPagingItIn() throws IOException {
+        store();
+        dom.populateRange(0, 8);
+        GuestMemoryView v = dom.newView();
+        for (int i = 0; i < PAGE; i += 8) {
+            v.putLong(3L * PAGE + i, i * 17L + 5);
+        }
+        UnsafeBuffer out = new UnsafeBuffer(new byte[PAGE]);
+        assertEquals(-XEN_EINVAL, dom.readPagedOut(3, out), "a resident page is not read this way");
+        assertEquals(-XEN_EINVAL, dom.readPagedOut(99, out), "outside the domain");
+        assertEquals(0, dom.nominatePageOut(3));
+        v.quiesce();
+        assertEquals(0, dom.evictPage(3));
+        v.quiesce();
+        int free = alloc.freeFrames();
+        assertEquals(0, dom.readPagedOut(3, out));
+        for (int i = 0; i < PAGE; i += 8) {
+            assertEquals(i * 17L + 5, out.getLong(i));
+        }
+        assertEquals(p2m_ram_paged, dom.typeOf(3), "still paged out");
+        assertEquals(1, store.pages(), "still in the paging file");
+        assertEquals(free, alloc.freeFrames(), "no frame taken");
+        assertEquals(1, dom.pagedPages());
+    }
+
+    @Test
     void writesAndHypervisorCopiesPageInToo() throws IOException {
         store();
         dom.populateRange(0, 8);
