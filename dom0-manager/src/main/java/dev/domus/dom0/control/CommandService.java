@@ -1,8 +1,11 @@
 package dev.domus.dom0.control;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Dom0's command service: a write-ahead journal in front of a {@link CommandHandler}.
@@ -37,6 +40,11 @@ public final class CommandService {
     private final CommandHandler handler;
     private final Map<String, ControlEvent> results = new HashMap<>();
     private final String crashPoint = System.getProperty(CRASH_POINT_PROPERTY, "");
+    /** Unanswered commands by arrival (a unique key each, as a request id may repeat): when they came. */
+    private final Map<Object, Long> pending = new ConcurrentHashMap<>();
+    /** Long commands running now: their latest progress. */
+    private final Map<Object, ControlStats.Operation> operations = new ConcurrentHashMap<>();
+    private final AtomicLong answered = new AtomicLong();
 
     public CommandService(ControlJournal journal, CommandHandler handler) {
         this.journal = journal;
@@ -71,7 +79,46 @@ public final class CommandService {
      * Runs a command once per request id and returns its journaled result. A request id seen
      * before gets the earlier result (even if that command was different: the id is the key).
      */
-    public synchronized ControlEvent submit(Command command) {
+    public ControlEvent submit(Command command) {
+        Object key = new Object();
+        pending.put(key, System.nanoTime());
+        try {
+            return Progress.tee(report -> operations.put(key, operation(command.requestId(), report)),
+                    () -> submitInTurn(command));
+        } finally {
+            operations.remove(key);
+            pending.remove(key);
+            answered.incrementAndGet();
+        }
+    }
+
+    /** The control plane now, for the metrics. */
+    public ControlStats stats() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        int n = 0;
+        for (long t : pending.values()) {
+            oldest = Math.max(oldest, now - t);
+            n++;
+        }
+        return new ControlStats(answered.get(), n, oldest, new ArrayList<>(operations.values()));
+    }
+
+    /** A {@link Progress} report ({@code op=save round=1 last=1 done=5 total=10 bytes=20480}) parsed. */
+    static ControlStats.Operation operation(String requestId, String report) {
+        Map<String, String> kv = new HashMap<>();
+        for (String pair : report.split(" ")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                kv.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return new ControlStats.Operation(requestId, kv.getOrDefault("op", "unknown"),
+                Integer.parseInt(kv.getOrDefault("round", "0")), Long.parseLong(kv.getOrDefault("done", "0")),
+                Long.parseLong(kv.getOrDefault("total", "0")), Long.parseLong(kv.getOrDefault("bytes", "0")));
+    }
+
+    private synchronized ControlEvent submitInTurn(Command command) {
         ControlEvent earlier = results.get(command.requestId());
         if (earlier != null) {
             return earlier;

@@ -38,6 +38,28 @@ public final class Progress {
         }
     }
 
+    /**
+     * Runs {@code body} with {@code observer} seeing this thread's progress reports too (as
+     * well as the sink installed around it, if any). A failing outer sink (its console went
+     * away) is dropped; the observer keeps receiving.
+     */
+    public static <T, E extends Exception> T tee(Consumer<String> observer, Body<T, E> body) throws E {
+        Progress outer = CURRENT.get();
+        java.util.concurrent.atomic.AtomicReference<Consumer<String>> forward =
+                new java.util.concurrent.atomic.AtomicReference<>(outer == null ? null : outer.sink);
+        return with(report -> {
+            observer.accept(report);
+            Consumer<String> f = forward.get();
+            if (f != null) {
+                try {
+                    f.accept(report);
+                } catch (RuntimeException e) {
+                    forward.set(null);
+                }
+            }
+        }, body);
+    }
+
     /** The command run under {@link #with}. */
     @FunctionalInterface
     public interface Body<T, E extends Exception> {

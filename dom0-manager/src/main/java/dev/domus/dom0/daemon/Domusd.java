@@ -75,6 +75,7 @@ public final class Domusd implements Callable<Integer> {
         }
         if (metricsServer != null) {
             metricsServer.serve(HostSampler.of(daemon.host()));
+            metricsServer.serveControl(daemon.commandService()::stats);
         }
         MetricsRecorder recorder = sampleInterval == 0 ? null
                 : MetricsRecorder.start(settings.home(), HostSampler.of(daemon.host()), sampleInterval);

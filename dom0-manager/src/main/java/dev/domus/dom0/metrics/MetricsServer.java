@@ -5,7 +5,9 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 /**
  * {@code domusd --metrics HOST:PORT}: the Prometheus client's own HTTP server, serving
@@ -19,6 +21,7 @@ public final class MetricsServer implements AutoCloseable {
 
     private final HTTPServer http;
     private volatile HostSampler sampler;
+    private volatile java.util.function.Supplier<dev.domus.dom0.control.ControlStats> control;
 
     private MetricsServer(String hostPort, int port, String hostname) throws MetricsException {
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -29,6 +32,13 @@ public final class MetricsServer implements AutoCloseable {
             }
             return s.sample();
         }));
+        registry.register(new MultiCollector() {
+            @Override
+            public MetricSnapshots collect() {
+                java.util.function.Supplier<dev.domus.dom0.control.ControlStats> c = control;
+                return c == null ? MetricSnapshots.of() : ControlMetrics.snapshots(c.get());
+            }
+        });
         try {
             http = HTTPServer.builder().hostname(hostname).port(port).registry(registry).buildAndStart();
         } catch (BindException e) {
@@ -55,6 +65,11 @@ public final class MetricsServer implements AutoCloseable {
     /** Starts answering scrapes from {@code s}. */
     public void serve(HostSampler s) {
         this.sampler = s;
+    }
+
+    /** Adds the control plane's metrics ({@link ControlMetrics}), e.g. from domusd's command service. */
+    public void serveControl(java.util.function.Supplier<dev.domus.dom0.control.ControlStats> c) {
+        this.control = c;
     }
 
     /** The port actually bound (useful with port 0). */

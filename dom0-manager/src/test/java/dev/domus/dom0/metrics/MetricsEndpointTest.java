@@ -59,6 +59,7 @@ class MetricsEndpointTest {
         metrics = MetricsServer.bind("127.0.0.1:0");
         daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
         metrics.serve(HostSampler.of(daemon.host()));
+        metrics.serveControl(daemon.commandService()::stats);
     }
 
     @AfterEach
@@ -174,6 +175,11 @@ class MetricsEndpointTest {
             stateSum += value(first, "domus_domain_state", ls);
         }
         assertEquals(1, stateSum, "exactly one state is current");
+        // The create was journaled and answered: the control plane has no lag.
+        assertTrue(value(first, "domus_control_commands_total", Map.of()) >= 1);
+        assertEquals(0, value(first, "domus_control_commands_pending", Map.of()));
+        assertEquals(0, value(first, "domus_control_oldest_pending_command_age_seconds", Map.of()));
+        assertEquals(0, value(first, "domus_operations_in_progress", Map.of("op", "save")));
         // Its target is its configured memory (xenstore memory/target); nothing is ballooned.
         assertEquals(16L << 20, (long) value(first, "domus_domain_memory_target_bytes", l));
         assertEquals(0, value(first, "domus_domain_memory_ballooned_bytes", l));
