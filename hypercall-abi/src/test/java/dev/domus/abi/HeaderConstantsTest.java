@@ -43,6 +43,7 @@ class HeaderConstantsTest {
             Map.entry("DOMUS_CLASSPATH_MAX", "the Domus domctl extension"),
             Map.entry("XENMAPSPACE_domus_gmfn_foreign_ro", "the Domus map-space extension, checked unassigned below"),
             Map.entry("XEN_DOMCTL_domus_getstats", "the Domus stats domctl, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_read", "the Domus paging sub-op, checked unassigned below"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -190,5 +191,19 @@ class HeaderConstantsTest {
         assertTrue(taken.contains(MemoryOp.XENMAPSPACE_gmfn_foreign));
         assertTrue(!taken.contains(DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro),
                 "Xen 4.17 assigns map space " + DomusMemoryOp.XENMAPSPACE_domus_gmfn_foreign_ro);
+    }
+
+    @Test
+    void domusPagingReadTakesASubOpXenLeavesUnassigned() throws IOException {
+        XenHeaders.assumeHeaders();
+        String memh = Files.readString(XenHeaders.ROOT.resolve("memory.h"));
+        Matcher m = Pattern.compile("(?m)^#define\\s+XENMEM_paging_op_\\w+\\s+(\\d+)").matcher(memh);
+        Set<Integer> taken = new java.util.HashSet<>();
+        while (m.find()) {
+            taken.add(Integer.parseInt(m.group(1)));
+        }
+        assertTrue(taken.contains(MemoryOp.XENMEM_paging_op_evict));
+        assertTrue(!taken.contains(DomusMemoryOp.XENMEM_paging_op_domus_read),
+                "Xen 4.17 assigns paging sub-op " + DomusMemoryOp.XENMEM_paging_op_domus_read);
     }
 }
