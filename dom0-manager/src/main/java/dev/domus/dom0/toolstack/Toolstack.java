@@ -257,15 +257,8 @@ public final class Toolstack implements HostControl {
             case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
             case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
             case "save" -> save(c.arg(0, "a domain (name or domid)"), c.arg(1, "an image file (domus save DOM FILE)"), a);
-            case "restore" -> {
-                String file = c.arg(0, "an image file (domus restore FILE)");
-                if (a.contains("--lazy") && a.contains("--paused")) {
-                    // A lazy restore's background reader runs with the domain; paused is not written yet.
-                    throw new CommandException("--lazy and --paused cannot be combined yet: restore without --lazy "
-                            + "to keep the domain paused, or without --paused to run it while its pages load");
-                }
-                yield a.contains("--lazy") ? lazyRestore(file) : restore(file, a.contains("--paused"));
-            }
+            case "restore" -> a.contains("--lazy") ? lazyRestore(c.arg(0, "an image file (domus restore FILE)"))
+                    : restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
             case "migrate" -> migrate(c.arg(0, "a domain (name or domid)"), c.arg(1, "a target (domus migrate DOM HOST:PORT)"), a);
             default -> throw new CommandException("unknown command '" + c.name() + "'");
         };

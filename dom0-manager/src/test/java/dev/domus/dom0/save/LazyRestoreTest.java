@@ -148,8 +148,6 @@ class LazyRestoreTest {
         assertVerified(domid, 1);
         Path image = tmp.resolve("memcheck.img");
         ok("save", "memcheck", image.toString());
-        assertTrue(refused("restore", image.toString(), "--lazy", "--paused").contains("cannot be combined"));
-        assertFalse(ok("list").out().contains("memcheck"), "the refused restore created nothing");
         String restored = ok("restore", image.toString(), "--lazy").out();
         System.out.println(restored.trim());
         assertTrue(restored.contains("running after") && restored.contains("fully loaded after"), restored);
