@@ -54,8 +54,8 @@ public final class ImageReader {
      * is first loaded), and {@code index} learns where each PFN's data lies.
      */
     public static SavedImage index(Path image, PageIndex index) throws ImageException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image);
-             InputStream in = new BufferedInputStream(new SeekingInput(ch), 1 << 16)) {
+        try (InputStream raw = Files.newInputStream(image);
+             InputStream in = new BufferedInputStream(raw, 1 << 16)) {
             Pass p = new Pass(image + " is not a usable Domus save image: ", in, null, null, false);
             p.index = index;
             return p.run();
@@ -63,34 +63,6 @@ public final class ImageReader {
             throw new ImageException("no such image file: " + image);
         } catch (IOException e) {
             throw new ImageException("cannot read " + image + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** A file's bytes whose {@code skip} moves the position instead of reading (the index skips page data). */
-    private static final class SeekingInput extends InputStream {
-        private final java.nio.channels.FileChannel ch;
-
-        SeekingInput(java.nio.channels.FileChannel ch) {
-            this.ch = ch;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return ch.read(ByteBuffer.wrap(b, off, len));
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long pos = ch.position();
-            long step = Math.max(0, Math.min(n, ch.size() - pos));
-            ch.position(pos + step);
-            return step;
         }
     }
 

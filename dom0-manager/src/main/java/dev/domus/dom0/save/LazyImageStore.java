@@ -46,11 +46,6 @@ public final class LazyImageStore implements PageStore, AutoCloseable {
         lazy.set((int) pfn);
     }
 
-    /** {@link #backed(long)} for every PFN in {@code pfns}. */
-    public synchronized void backed(BitSet pfns) {
-        lazy.or(pfns);
-    }
-
     /** Why a page-in from the image failed, or null. */
     public String failure() {
         return failure;

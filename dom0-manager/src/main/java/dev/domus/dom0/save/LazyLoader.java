@@ -57,7 +57,6 @@ public final class LazyLoader {
     private static void backAll(PageIndex index, SavedDomainInfo info, DomainMemory memory, GuestPageIo io,
                                 LazyImageStore store) throws ImageException {
         PageLoader absent = new PageLoader(io, memory.domid(), info, false);
-        java.util.BitSet backed = new java.util.BitSet(index.pages());
         for (int pfn = 0; pfn < index.pages(); pfn++) {
             long off = index.offset(pfn);
             if (info.isSpecial(pfn) || off == PageIndex.NONE) {
@@ -67,12 +66,13 @@ public final class LazyLoader {
                 absent.page(pfn, ImageFormat.PAGE_ABSENT, null, 0);
                 continue;
             }
-            backed.set(pfn);
-        }
-        store.backed(backed);
-        long rc = memory.markPaged(backed);
-        if (rc < 0) {
-            throw new ImageException("backing domain " + memory.domid() + "'s pages with the image failed: " + rc);
+            store.backed(pfn);
+            int rc = memory.markPaged(pfn);
+            if (rc < 0) {
+                store.discard(memory.domid(), pfn);
+                throw new ImageException("backing pfn " + pfn + " of domain " + memory.domid()
+                        + " with the image failed: " + rc);
+            }
         }
     }
 

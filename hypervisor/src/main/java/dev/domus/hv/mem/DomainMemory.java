@@ -986,46 +986,6 @@ public final class DomainMemory {
     }
 
     /**
-     * {@link #markPaged(long)} for every PFN in {@code pfns}, under one lock and one
-     * translation generation (a lazy restore marks a whole domain at once).
-     *
-     * @return the number of pages marked; or the first failure, as {@link #markPaged(long)}
-     *         returns it (the pages before it stay paged: the caller destroys the domain)
-     */
-    public synchronized long markPaged(java.util.BitSet pfns) {
-        if (dying) {
-            return -XEN_ESRCH;
-        }
-        if (pageStore == null) {
-            return -XEN_EINVAL;
-        }
-        long[] mfns = new long[pfns.cardinality()];
-        int n = 0;
-        long rc = 0;
-        for (int pfn = pfns.nextSetBit(0); pfn >= 0; pfn = pfns.nextSetBit(pfn + 1)) {
-            int t = p2m.inRange(pfn) ? p2m.type(pfn) : -1;
-            if (t != p2m_ram_rw && t != p2m_ram_logdirty) {
-                rc = -XEN_EINVAL;
-                break;
-            }
-            long mfn = p2m.mfn(pfn);
-            if (allocator.refCount(mfn) != 1) {
-                rc = -XEN_EBUSY;
-                break;
-            }
-            nominatedAt.remove(pfn);
-            p2m.set(pfn, 0, p2m_ram_paged);
-            mfns[n++] = mfn;
-        }
-        long generation = p2m.bump();
-        for (int i = 0; i < n; i++) {
-            retire(mfns[i], generation, null);
-        }
-        reclaimLocked();
-        return rc < 0 ? rc : n;
-    }
-
-    /**
      * Pages {@code pfn} in now if it is paged out (a background loader's prefetch), as a guest
      * access would.
      *

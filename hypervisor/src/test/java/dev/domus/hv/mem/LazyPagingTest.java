@@ -102,26 +102,4 @@ class LazyPagingTest {
         assertEquals(-XEN_ESRCH, dom.pageInNow(5));
         assertEquals(-XEN_ESRCH, dom.markPaged(1));
     }
-
-    @Test
-    void aWholeSetIsMarkedAtOnceAndAnUnfitPageIsRefused() {
-        ImageStore store = new ImageStore();
-        dom.setPageStore(store);
-        dom.populateRange(0, 6); // 6 and 7 stay unpopulated
-        java.util.BitSet pfns = new java.util.BitSet();
-        pfns.set(1, 6);
-        int free = alloc.freeFrames();
-        assertEquals(5, dom.markPaged(pfns));
-        for (long p = 1; p < 6; p++) {
-            assertEquals(p2m_ram_paged, dom.typeOf(p));
-        }
-        assertEquals(p2m_ram_rw, dom.typeOf(0));
-        assertEquals(free + 5, alloc.freeFrames(), "no vCPU ran: the frames went straight back");
-        GuestMemoryView v = dom.newView();
-        assertEquals(4 * 7 + 1 + 16, v.getLong(4L * PAGE + 16));
-        v.close();
-        java.util.BitSet unpopulated = new java.util.BitSet();
-        unpopulated.set(7);
-        assertEquals(-XEN_EINVAL, dom.markPaged(unpopulated));
-    }
 }
