@@ -42,9 +42,6 @@ import dev.domus.dom0.migrate.MigrationReport;
 import dev.domus.dom0.migrate.MigrationSender;
 import dev.domus.dom0.save.DomainLoader;
 import dev.domus.dom0.save.DomainSaver;
-import dev.domus.dom0.save.GuestPageIo;
-import dev.domus.dom0.save.LazyLoader;
-import dev.domus.dom0.save.PageIndex;
 import dev.domus.dom0.save.ImageException;
 import dev.domus.dom0.save.ImageReader;
 import dev.domus.dom0.save.SaveSupport;
@@ -257,8 +254,7 @@ public final class Toolstack implements HostControl {
             case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
             case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
             case "save" -> save(c.arg(0, "a domain (name or domid)"), c.arg(1, "an image file (domus save DOM FILE)"), a);
-            case "restore" -> a.contains("--lazy") ? lazyRestore(c.arg(0, "an image file (domus restore FILE)"))
-                    : restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
+            case "restore" -> restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
             case "migrate" -> migrate(c.arg(0, "a domain (name or domid)"), c.arg(1, "a target (domus migrate DOM HOST:PORT)"), a);
             default -> throw new CommandException("unknown command '" + c.name() + "'");
         };
@@ -541,83 +537,6 @@ public final class Toolstack implements HostControl {
         }
         return String.format("restored %s (domid %d) from %s in %d ms%s", cfg.name(), domid, file,
                 (System.nanoTime() - t0) / 1_000_000, paused ? ", paused" : "");
-    }
-
-    /**
-     * {@code restore FILE --lazy}: the domain runs before its pages are read (they page in from
-     * the image on first touch, a background reader streams the rest); answers when all are
-     * loaded, with both times. Not synchronized while it waits: a failed load tears down.
-     */
-    private String lazyRestore(String file) throws CommandException {
-        long t0 = System.nanoTime();
-        Object[] started = startLazy(file, t0);
-        LazyLoader loader = (LazyLoader) started[0];
-        int domid = (Integer) started[1];
-        long runningNs = (Long) started[2];
-        String error;
-        try {
-            error = loader.await(10, java.util.concurrent.TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
-        }
-        if (error != null) {
-            synchronized (this) {
-                ManagedDomain m = domains.get(domid);
-                if (m != null) {
-                    teardown(m, "lazy restore failed: " + error);
-                }
-            }
-            throw new CommandException("cannot restore " + file + " lazily: domain " + domid + " ran after "
-                    + String.format("%.1f", runningNs / 1e6) + " ms, but loading its memory failed: " + error
-                    + "; the domain was destroyed");
-        }
-        return String.format("restored domid %d from %s lazily: running after %.1f ms, fully loaded after %.1f ms "
-                + "(%d pages by the background reader, %d on the guest's first touch)",
-                domid, file, runningNs / 1e6, loader.loadedNanos() / 1e6, loader.prefetchedPages(), loader.touchedPages());
-    }
-
-    private synchronized Object[] startLazy(String file, long t0) throws CommandException {
-        Path path = Path.of(file);
-        SavedImage img;
-        DomainConfig cfg;
-        PageIndex index = new PageIndex();
-        try {
-            img = ImageReader.index(path, index);
-            cfg = SaveSupport.config(img, path);
-        } catch (ImageException e) {
-            throw new CommandException("cannot restore: " + e.getMessage());
-        }
-        if (cfg.memoryMib() * 256 != img.info().nrPages()) {
-            throw new CommandException("cannot restore " + file + ": its config gives " + cfg.memoryMib()
-                    + " MiB but the image holds " + img.info().nrPages() + " pages");
-        }
-        ManagedDomain m = build(cfg, true, true);
-        int domid = m.domid();
-        String home = "/local/domain/" + domid;
-        LazyLoader loader = null;
-        try (GuestPageIo io = new GuestPageIo(host.dom0())) {
-            dev.domus.hv.mem.DomainMemory dm = host.domainMemory(domid);
-            if (dm == null) {
-                throw new ImageException("domain " + domid + " vanished while it was built");
-            }
-            loader = LazyLoader.prepare(path, index, img.info(), dm, io);
-            for (Map.Entry<String, String> e : img.xenstore().entrySet()) {
-                if (e.getKey().startsWith("data/")) {
-                    xs.write(home + "/" + e.getKey(), e.getValue());
-                }
-            }
-            check(hc.unpause(domid), "unpause");
-        } catch (ImageException | XsError | CommandException e) {
-            teardown(m, "restore failed");
-            if (loader != null) {
-                loader.abort();
-            }
-            throw new CommandException("cannot restore " + file + ": " + e.getMessage());
-        }
-        long running = System.nanoTime() - t0;
-        loader.start(t0);
-        return new Object[] {loader, domid, running};
     }
 
     // ---------------------------------------------------------------- live migration (dev.domus.dom0.migrate)

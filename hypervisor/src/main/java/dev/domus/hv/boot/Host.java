@@ -145,16 +145,6 @@ public final class Host implements AutoCloseable {
         pagingDir.set(dir.toAbsolutePath());
     }
 
-    /**
-     * The memory of domain {@code domid} (for Dom0's lazy restore, which backs a new domain's
-     * pages with its save image through {@link DomainMemory#setPageStore}), or null if there is
-     * no such domain.
-     */
-    public DomainMemory domainMemory(int domid) {
-        Domain d = hypervisor.domains().get(domid);
-        return d == null ? null : d.physmap().domainMemory();
-    }
-
     public HostConfig config() {
         return config;
     }

@@ -953,56 +953,6 @@ public final class DomainMemory {
         this.pageStore = store;
     }
 
-    /** The store paged-out frames go to and come back from (null if none). */
-    public synchronized PageStore pageStore() {
-        return pageStore;
-    }
-
-    /**
-     * Marks a RAM page {@code paged} without saving it (a lazy restore: its content is already in
-     * the page store, e.g. a save image) and retires its frame. Only for a domain whose vCPUs have
-     * not yet run; the next access pages it in from the store.
-     *
-     * @return 0; {@code -XEN_EINVAL} if not plain RAM or no page store is set; {@code -XEN_EBUSY}
-     *         if another domain maps the frame; {@code -XEN_ESRCH} if dying
-     */
-    public synchronized int markPaged(long pfn) {
-        if (dying) {
-            return -XEN_ESRCH;
-        }
-        int t = p2m.inRange(pfn) ? p2m.type(pfn) : -1;
-        if (pageStore == null || (t != p2m_ram_rw && t != p2m_ram_logdirty)) {
-            return -XEN_EINVAL;
-        }
-        long mfn = p2m.mfn(pfn);
-        if (allocator.refCount(mfn) != 1) {
-            return -XEN_EBUSY;
-        }
-        nominatedAt.remove(pfn);
-        p2m.set(pfn, 0, p2m_ram_paged);
-        retire(mfn, p2m.bump(), null);
-        reclaimLocked();
-        return 0;
-    }
-
-    /**
-     * Pages {@code pfn} in now if it is paged out (a background loader's prefetch), as a guest
-     * access would.
-     *
-     * @return 1 if it was paged in, 0 if it was not paged out; {@code -XEN_EIO} if the store
-     *         failed, {@code -XEN_ENOMEM}, or {@code -XEN_ESRCH} if dying
-     */
-    public synchronized int pageInNow(long pfn) {
-        if (dying) {
-            return -XEN_ESRCH;
-        }
-        if (!p2m.inRange(pfn) || p2m.type(pfn) != p2m_ram_paged) {
-            return 0;
-        }
-        int rc = pageIn(pfn);
-        return rc < 0 ? rc : 1;
-    }
-
     /**
      * Nominates {@code pfn} for page-out (XENMEM_paging_op_nominate): write access is revoked;
      * a write before {@link #evictPage} cancels the nomination. Nominating again is a no-op.

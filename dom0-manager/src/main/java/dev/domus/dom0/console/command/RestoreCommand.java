@@ -20,18 +20,11 @@ public final class RestoreCommand extends ControlCommand {
     @Option(names = {"-p", "--paused"}, description = "Leave the restored domain paused")
     boolean paused;
 
-    @Option(names = "--lazy", description = "Run the domain before its memory is read: pages load from the image "
-            + "on first touch while a background reader streams the rest; reports time to running and to fully loaded")
-    boolean lazy;
-
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of(file.toAbsolutePath().normalize().toString()));
         if (paused) {
             args.add("--paused");
-        }
-        if (lazy) {
-            args.add("--lazy");
         }
         return send("restore", args, true);
     }
