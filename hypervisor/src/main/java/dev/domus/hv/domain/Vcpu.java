@@ -79,6 +79,11 @@ public final class Vcpu extends RunnableUnit {
         return blocked;
     }
 
+    /** Waiting in SCHEDOP_poll. */
+    public boolean isPolling() {
+        return pollPorts != null;
+    }
+
     /** The vCPU's thread runs and the vCPU is not down (Xen's nr_online_vcpus counts these). */
     public boolean isOnline() {
         return online && !down;

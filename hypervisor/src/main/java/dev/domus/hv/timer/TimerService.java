@@ -93,7 +93,6 @@ public final class TimerService implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            boolean any;
             synchronized (this) {
                 long now = now();
                 // DeadlineTimerWheel.poll advances the wheel by at most one tick per call, so
@@ -103,7 +102,6 @@ public final class TimerService implements AutoCloseable {
                 do {
                     wheel.poll(now, handler, Integer.MAX_VALUE);
                 } while (wheel.currentTickTime() <= now);
-                any = !actions.isEmpty();
             }
             for (int i = 0; i < due.size(); i++) {
                 try {
@@ -113,6 +111,14 @@ public final class TimerService implements AutoCloseable {
                 }
             }
             due.clear();
+            // Whether to sleep is decided only now, after the expiries: they take locks, and a
+            // contended lock parks this thread, which can use up the unpark a concurrent
+            // schedule() gave. Deciding before them let the thread park for good with timers
+            // pending (a guest then slept in SCHEDOP_poll forever).
+            boolean any;
+            synchronized (this) {
+                any = !actions.isEmpty();
+            }
             if (any) {
                 LockSupport.parkNanos(this, TICK_NS);
             } else {

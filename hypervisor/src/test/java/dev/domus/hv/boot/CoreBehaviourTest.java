@@ -77,7 +77,8 @@ class CoreBehaviourTest {
     void aVcpuPausedWhileBlockedInPollRunsAgainAfterUnpause() throws Exception {
         BuiltDomain b = new DomainBuilder(host.dom0()).build(DomainSpec.of(GuestKernels3.PollSleeper.class.getName(), 256, 1));
         Domain d = host.hypervisor().domains().get(b.domid());
-        for (int round = 0; round < 300; round++) {
+        timers = host.hypervisor().timers();
+        for (int round = 0; round < 1000; round++) {
             long before = awaitProgress(d, 0);
             assertEquals(0, d.pause());
             assertEquals(0, d.unpause());
@@ -85,16 +86,40 @@ class CoreBehaviourTest {
         }
     }
 
+    private dev.domus.hv.timer.TimerService timers;
+
+    private static String threads() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            if (t.getName().startsWith("domus-")) {
+                b.append("\n").append(t.getName()).append(' ').append(t.getState());
+                for (int i = 0; i < Math.min(8, st.length); i++) {
+                    b.append("\n    ").append(st[i]);
+                }
+            }
+        });
+        return b.toString();
+    }
+
     /** Waits until the guest's wake-up counter passes {@code after}; fails after 10 s without. */
-    private static long awaitProgress(Domain d, long after) {
+    private long awaitProgress(Domain d, long after) {
         long guard = System.nanoTime() + 10_000_000_000L;
         while (true) {
             long n = out(d, 0);
             if (n > after) {
                 return n;
             }
-            assertTrue(System.nanoTime() < guard, "no wake-up after " + after + " in 10 s; state " + d.state()
-                    + ", crash " + d.crashMessage());
+            if (System.nanoTime() >= guard) {
+                dev.domus.hv.domain.Vcpu v = d.vcpu(0);
+                int port = d.physmap().memory().getInt(TestKernels.SCRATCH + 128);
+                org.junit.jupiter.api.Assertions.fail("no wake-up after " + after + " in 10 s; state " + d.state()
+                        + ", crash " + d.crashMessage() + ", pause " + d.pauseCount() + ", vcpu blocked " + v.isBlocked()
+                        + " runstate " + v.runstate() + " pauseCount " + v.pauseCount() + " polling " + v.isPolling()
+                        + ", port " + port + " pending " + d.events().isPending(port)
+                        + ", upcall " + d.events().upcallPending(0) + ", timers pending " + timers.pending()
+                        + " now " + timers.now() + " guest out " + d.physmap().memory().getLong(TestKernels.SCRATCH + 80)
+                        + " " + threads());
+            }
             Thread.onSpinWait();
         }
     }
