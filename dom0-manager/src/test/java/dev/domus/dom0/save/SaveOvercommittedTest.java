@@ -55,9 +55,7 @@ class SaveOvercommittedTest {
     }
 
     private ConsoleRun ok(String... args) {
-        ConsoleRun r = ConsoleRun.domus(home, args);
-        assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
-        return r;
+        return ConsoleRun.ok(home, args);
     }
 
     private static int domid(String out) {

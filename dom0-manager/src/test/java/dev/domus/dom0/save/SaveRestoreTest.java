@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonSettings;
 import dev.domus.dom0.daemon.DomusDaemon;
 import dev.domus.dom0.toolstack.Toolstack;
@@ -56,16 +55,11 @@ class SaveRestoreTest {
     }
 
     private ConsoleRun ok(String... args) {
-        ConsoleRun r = domus(args);
-        assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
-        return r;
+        return ConsoleRun.ok(home, args);
     }
 
     private String refused(String... args) {
-        ConsoleRun r = domus(args);
-        assertEquals(DomusCli.EXIT_FAILURE, r.rc(), () -> String.join(" ", args) + " should fail: " + r.out());
-        assertFalse(r.err().contains("Exception"), r.err());
-        return r.err();
+        return ConsoleRun.refused(home, args);
     }
 
     private Path memcheckCfg(String extra) throws Exception {

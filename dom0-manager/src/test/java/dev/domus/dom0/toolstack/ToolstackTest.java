@@ -57,9 +57,7 @@ class ToolstackTest {
     }
 
     private ConsoleRun ok(String... args) {
-        ConsoleRun r = domus(args);
-        assertEquals(0, r.rc(), () -> String.join(" ", args) + " failed: " + r.err());
-        return r;
+        return ConsoleRun.ok(home, args);
     }
 
     private String refused(String... args) {
