@@ -37,8 +37,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       Domus checks contents instead of handles); {@code share} makes the client's page map
  *       the source's frame, after the hypervisor compared both pages byte for byte
  *       ({@code -XEN_EINVAL} if they differ or either is not nominated, {@code -XEN_EAGAIN} if a
- *       vCPU has not passed a quiescent point since the nomination: retry). Other sub-ops
- *       {@code -XEN_EOPNOTSUPP}; a page of Dom0 {@code -XEN_EINVAL}.</li>
+ *       vCPU has not passed a quiescent point since the nomination: retry).
+ *       {@code range_share} ({@code struct mem_sharing_op_range}: IN {@code first_gfn},
+ *       {@code last_gfn}, {@code opaque} (0, or a continuation point in the range),
+ *       {@code client_domain}, {@code _pad} zero) makes every client page in the range map the
+ *       source's frame at the same gfn copy-on-write, without comparing contents (as Xen's; the
+ *       fork primitive templates use): see {@code DomainMemory.rangeShare} for what is skipped;
+ *       {@code -XEN_EAGAIN} to retry, {@code -XEN_ENOMEM} if the client is at its maximum.
+ *       Other sub-ops {@code -XEN_EOPNOTSUPP}; a page of Dom0 {@code -XEN_EINVAL}.</li>
  *   <li>{@code XENMEM_paging_op} (Dom0 only; {@code struct xen_mem_paging_op}, 24 bytes):
  *       {@code nominate} revokes write access to a page, {@code evict} writes it to the domain's
  *       paging file and frees its frame ({@code -XEN_EBUSY} if written since the nomination,
@@ -178,6 +184,29 @@ final class MemoryOpHandler implements HypercallHandler {
                     return -XenErrno.XEN_EINVAL;
                 }
                 return DomainMemory.share(dm, sourceGfn, client, clientGfn);
+            }
+            case MemoryOp.XENMEM_sharing_op_range_share: {
+                // struct mem_sharing_op_range: first_gfn @8, last_gfn @16, opaque @24,
+                // client_domain @32, _pad[3] @34
+                long firstGfn = b.getLong(A + 8, LITTLE_ENDIAN);
+                long lastGfn = b.getLong(A + 16, LITTLE_ENDIAN);
+                long opaque = b.getLong(A + 24, LITTLE_ENDIAN);
+                int clientDomid = b.getShort(A + 32, LITTLE_ENDIAN) & 0xffff;
+                if (b.getShort(A + 34) != 0 || b.getInt(A + 36) != 0) {
+                    return -XenErrno.XEN_EINVAL;
+                }
+                // opaque is Xen's continuation point: 0, or where an earlier call stopped.
+                if (opaque != 0 && (opaque < firstGfn || opaque > lastGfn)) {
+                    return -XenErrno.XEN_EINVAL;
+                }
+                if (domains.get(clientDomid) == null) {
+                    return -XenErrno.XEN_ESRCH;
+                }
+                DomainMemory client = guestMemory(clientDomid);
+                if (client == null) {
+                    return -XenErrno.XEN_EINVAL;
+                }
+                return DomainMemory.rangeShare(dm, client, opaque != 0 ? opaque : firstGfn, lastGfn);
             }
             default:
                 return -XenErrno.XEN_EOPNOTSUPP;

@@ -32,6 +32,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -1117,6 +1118,124 @@ public final class DomainMemory {
                 return 0;
             }
         }
+    }
+
+    /**
+     * Makes {@code dst}'s pages {@code first..last} map {@code src}'s frames at the same PFNs
+     * copy-on-write (XENMEM_sharing_op_range_share; the fork primitive behind templates). Unlike
+     * {@link #share}, contents are not compared: {@code dst}'s old data in the range is
+     * discarded, as in Xen, where a privileged caller is trusted to want the source's pages.
+     * Each source page of plain RAM is nominated first (it becomes copy-on-write shared); then
+     * each {@code dst} page of RAM (private, shared, paged out) or without memory (never
+     * populated, ballooned) maps the source's frame. PFNs where the source holds no shareable
+     * RAM (paged out, a foreign map, a frame another domain maps) and {@code dst} entries that
+     * are not RAM (grant and foreign maps, hypervisor pages) are skipped: the caller checks the
+     * result with getpageframeinfo3. A later write by either side gives that page a private copy.
+     *
+     * @return 0; {@code -XEN_EINVAL} for a bad range or {@code src == dst}; {@code -XEN_EAGAIN}
+     *         if a vCPU of {@code src} has not quiesced since its pages were nominated (nothing
+     *         mapped yet: retry); {@code -XEN_ENOMEM} if {@code dst} reached its maximum
+     *         reservation (pages before the failing one are mapped); {@code -XEN_ESRCH} if either
+     *         domain is dying
+     */
+    public static int rangeShare(DomainMemory src, DomainMemory dst, long first, long last) {
+        if (src == dst) {
+            return -XEN_EINVAL;
+        }
+        DomainMemory lo = src.domid <= dst.domid ? src : dst;
+        DomainMemory hi = lo == src ? dst : src;
+        synchronized (lo) {
+            synchronized (hi) {
+                if (src.dying || dst.dying) {
+                    return -XEN_ESRCH;
+                }
+                if (first < 0 || first > last || !src.p2m.inRange(last) || !dst.p2m.inRange(last)) {
+                    return -XEN_EINVAL;
+                }
+                if (!src.nominateRangeLocked(first, last)) {
+                    return -XEN_EAGAIN;
+                }
+                return dst.mapSharedRangeLocked(src, first, last);
+            }
+        }
+    }
+
+    /** Nominates every private RAM page of the range; true once all its shared pages are settled. */
+    private boolean nominateRangeLocked(long first, long last) {
+        LongArrayList fresh = new LongArrayList();
+        for (long pfn = first; pfn <= last; pfn++) {
+            int t = p2m.type(pfn);
+            if ((t == p2m_ram_rw || t == p2m_ram_logdirty) && allocator.refCount(p2m.mfn(pfn)) == 1) {
+                allocator.makeShared(p2m.mfn(pfn));
+                p2m.setType(pfn, p2m_ram_shared);
+                fresh.addLong(pfn);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            long gen = p2m.bump(); // one bump covers the range: the lock is held throughout
+            for (int i = 0; i < fresh.size(); i++) {
+                nominatedAt.put(fresh.getLong(i), gen);
+            }
+        }
+        for (long pfn = first; pfn <= last; pfn++) {
+            if (p2m.type(pfn) == p2m_ram_shared && !nominationSettled(pfn)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Maps {@code src}'s shared frames into this domain's range (both locks held). */
+    private int mapSharedRangeLocked(DomainMemory src, long first, long last) {
+        long gen = p2m.bump(); // one bump covers every entry changed below (lock held throughout)
+        int rc = 0;
+        for (long pfn = first; pfn <= last; pfn++) {
+            if (src.p2m.type(pfn) != p2m_ram_shared) {
+                continue;
+            }
+            long sm = src.p2m.mfn(pfn);
+            int t = p2m.type(pfn);
+            switch (t) {
+                case p2m_ram_shared:
+                    if (p2m.mfn(pfn) == sm) {
+                        continue;
+                    }
+                    retire(p2m.mfn(pfn), gen, null);
+                    break;
+                case p2m_ram_rw:
+                case p2m_ram_logdirty:
+                case p2m_ram_paging_out:
+                    if (allocator.refCount(p2m.mfn(pfn)) != 1) {
+                        continue; // another domain maps this frame: leave it
+                    }
+                    retire(p2m.mfn(pfn), gen, null);
+                    break;
+                case p2m_ram_paged:
+                    if (pageStore != null) {
+                        pageStore.discard(domid, pfn);
+                    }
+                    break;
+                case p2m_invalid:
+                case p2m_ballooned:
+                    if (pages >= maxPages) {
+                        rc = -XEN_ENOMEM;
+                        break;
+                    }
+                    pages++;
+                    break;
+                default:
+                    continue; // not RAM of this domain
+            }
+            if (rc < 0) {
+                break;
+            }
+            allocator.get(sm);
+            p2m.set(pfn, sm, p2m_ram_shared);
+            nominatedAt.remove(pfn);
+            markDirty(pfn);
+        }
+        reclaimLocked();
+        return rc;
     }
 
     private boolean nominationSettled(long pfn) {
