@@ -23,7 +23,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * {@code domus_host_memory_total_bytes}, {@code domus_host_memory_free_bytes},
  * {@code domus_host_pcpus}, {@code domus_host_pcpu_busy_seconds_total} ({@link PcpuBusy}),
  * {@code domus_host_domains}, {@code domus_xenstore_requests_total{type}} and
- * {@code domus_xenstore_watch_events_total}, and {@code domus_host_up} (0 when a
+ * {@code domus_xenstore_watch_events_total}, {@code domus_xenstore_watch_events_dropped_total}, and {@code domus_host_up} (0 when a
  * sample failed, with no other series, so an alert can tell "down" from "idle"). The activity
  * counters (runstates, hypercalls, events, grants, block, console) are
  * {@link DomainCounterMetrics}'.
@@ -73,6 +73,10 @@ public final class DomusCollector implements MultiCollector {
         out.add(CounterSnapshot.builder().name("domus_xenstore_watch_events")
                 .help("Watch events Dom0's xenstored sent (watch fires, the initial one of each new watch included)")
                 .dataPoint(CounterDataPointSnapshot.builder().value(s.hostCounter("xenstore_watch_events")).build())
+                .build());
+        out.add(CounterSnapshot.builder().name("domus_xenstore_watch_events_dropped")
+                .help("Watch events dropped because the guest had its quota of unread xenstore output")
+                .dataPoint(CounterDataPointSnapshot.builder().value(s.hostCounter("xenstore_watch_events_dropped")).build())
                 .build());
         out.add(gauge("domus_host_domains", "Domains on the host, Domain-0 included", s.domains().size()));
 

@@ -1089,7 +1089,8 @@ public final class Toolstack implements HostControl {
                 sb.append(',').append(Json.quote("xenstore_requests:" + name)).append(':').append(n);
             }
         }
-        return sb.append(",\"xenstore_watch_events\":").append(st.watchEvents()).toString();
+        return sb.append(",\"xenstore_watch_events\":").append(st.watchEvents())
+                .append(",\"xenstore_watch_events_dropped\":").append(st.watchEventsDropped()).toString();
     }
 
     /** Per-domain counters as flat JSON (see {@link StatsJson}), for the metrics endpoint and top. */

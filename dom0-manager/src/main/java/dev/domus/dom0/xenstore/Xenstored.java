@@ -103,6 +103,24 @@ public final class Xenstored implements AutoCloseable {
         }
     }
 
+    /** The quotas unprivileged domains run under. */
+    public XsQuota quota() {
+        return store.quota();
+    }
+
+    /** Messages queued for {@code domid}'s connections that it has not read. */
+    public int pendingMessages(int domid) {
+        synchronized (lock) {
+            int n = 0;
+            for (XsConnection c : connections) {
+                if (c.domid() == domid) {
+                    n += c.pendingMessages();
+                }
+            }
+            return n;
+        }
+    }
+
     /** Open connections, of every transport. */
     public int connectionCount() {
         synchronized (lock) {
@@ -261,10 +279,24 @@ public final class Xenstored implements AutoCloseable {
                 } else {
                     continue;
                 }
-                c.sendLocked(XsMessages.watchEvent(clientPath(c, w, eventPath), w.token()));
-                stats.watchEvent();
+                sendEventLocked(c, XsMessages.watchEvent(clientPath(c, w, eventPath), w.token()));
             }
         }
+    }
+
+    /**
+     * Queues a watch event, unless the client already has its byte quota of output it has not
+     * read: then the event is dropped, as C xenstored drops events past a domain's hard memory
+     * quota (XSA-326), so nobody can make xenstored hold unbounded memory for a guest that
+     * does not read.
+     */
+    private void sendEventLocked(XsConnection c, byte[] event) {
+        if (!c.privileged() && c.pendingBytes() + event.length > store.quota().maxPendingBytes()) {
+            stats.watchEventDropped();
+            return;
+        }
+        c.sendLocked(event);
+        stats.watchEvent();
     }
 
     /** {@code @introduceDomain} and {@code @releaseDomain} go to privileged watchers only. */

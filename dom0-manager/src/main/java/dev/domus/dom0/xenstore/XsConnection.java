@@ -108,6 +108,24 @@ public final class XsConnection implements Caller {
         return closed;
     }
 
+    /** Messages queued for this client that it has not read. */
+    public int pendingMessages() {
+        return transport.pendingMessages();
+    }
+
+    /** Bytes queued for this client that it has not read. */
+    public int pendingBytes() {
+        return transport.pendingBytes();
+    }
+
+    /**
+     * How many unread responses and watch events this client may have before its transport
+     * stops reading its requests (Xen's outstanding-requests quota; none for Dom0).
+     */
+    public int outstandingLimit() {
+        return privileged() ? Integer.MAX_VALUE : daemon.quota().maxOutstanding();
+    }
+
     // --- called by the daemon under its lock ---
 
     void sendLocked(byte[] message) {

@@ -302,7 +302,8 @@ final class XsRequestHandler {
         return switch (a.get(0)) {
             case "check" -> XsMessages.OK;
             case "quota" -> XsMessages.strings("nodes " + q.maxNodes() + "\nentry-size " + q.maxEntrySize()
-                    + "\nwatches " + q.maxWatches() + "\ntransactions " + q.maxTransactions() + "\n");
+                    + "\nwatches " + q.maxWatches() + "\ntransactions " + q.maxTransactions()
+                    + "\noutstanding " + q.maxOutstanding() + "\nmemory " + q.maxPendingBytes() + "\n");
             case "help" -> XsMessages.strings("check\nquota\nhelp\n");
             default -> throw XsError.einval("unknown control command " + a.get(0));
         };

@@ -43,6 +43,7 @@ public final class XsStats {
     /** One slot per type, the last for types xs_wire.h does not define. */
     private final AtomicLongArray requests = new AtomicLongArray(XS_TYPE_COUNT + 1);
     private final AtomicLong watchEvents = new AtomicLong();
+    private final AtomicLong watchEventsDropped = new AtomicLong();
 
     void request(int type) {
         requests.incrementAndGet(type >= 0 && type < XS_TYPE_COUNT && NAMES[type] != null ? type : XS_TYPE_COUNT);
@@ -50,6 +51,15 @@ public final class XsStats {
 
     void watchEvent() {
         watchEvents.incrementAndGet();
+    }
+
+    void watchEventDropped() {
+        watchEventsDropped.incrementAndGet();
+    }
+
+    /** Watch events dropped because their client had its quota of unread output. */
+    public long watchEventsDropped() {
+        return watchEventsDropped.get();
     }
 
     /** Requests of one type so far ({@code XS_TYPE_COUNT}: the undefined types together). */

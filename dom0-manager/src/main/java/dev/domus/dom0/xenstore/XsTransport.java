@@ -13,6 +13,16 @@ public interface XsTransport {
      */
     void send(byte[] message);
 
+    /** Messages queued for the peer that it has not taken yet (0 for transports that never queue). */
+    default int pendingMessages() {
+        return 0;
+    }
+
+    /** Bytes queued for the peer that it has not taken yet. */
+    default int pendingBytes() {
+        return 0;
+    }
+
     /** The daemon is done with this connection (released domain, protocol violation, shutdown). */
     void close();
 }

@@ -69,7 +69,9 @@ public final class XsRingTransport implements XsTransport {
     void onEvent() {
         flush();
         boolean consumed = false;
-        while (!closed) {
+        // A guest with its quota of unread output gets no more requests read: they stay in its
+        // ring until it reads (so what is queued for it stays bounded).
+        while (!closed && pendingMessages() < connection.outstandingLimit()) {
             int cons = mem.getIntVolatile(page + REQ_CONS_OFFSET);
             int prod = mem.getIntVolatile(page + REQ_PROD_OFFSET);
             int avail = prod - cons;
@@ -170,7 +172,16 @@ public final class XsRingTransport implements XsTransport {
         onClose.run();
     }
 
+    /** Messages queued for the guest that its rsp ring had no room for yet. */
+    @Override
+    public int pendingMessages() {
+        synchronized (out) {
+            return out.size();
+        }
+    }
+
     /** Bytes queued for the guest that its rsp ring had no room for yet. */
+    @Override
     public int pendingBytes() {
         synchronized (out) {
             int n = 0;
