@@ -523,6 +523,10 @@ public final class DomainMemory {
         p2m.set(pfn, mfn, p2m_ram_rw);
         markDirty(pfn);
         retire(old, p2m.bump(), null);
+        // A write with no vCPU of ours online (Dom0's foreign map, a hypervisor copy into a
+        // paused domain) is followed by no quiescent point of ours: reclaim now, or the shared
+        // frame keeps our reference until the domain next runs.
+        reclaimLocked();
         return memory.frameAddress(mfn) | 1;
     }
 
