@@ -5,10 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.domus.abi.DomusStats;
+
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
@@ -28,6 +33,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
  * domus_domain_memory_shared_bytes, domus_domain_memory_paged_bytes   (gauges)
  * domus_domain_memory_target_bytes      xenstore memory/target (guests only; gauge)
  * domus_domain_memory_ballooned_bytes   configured memory the balloon gave back (guests only; gauge)
+ * domus_domain_vcpu_wake_latency_seconds  histogram: wake-up (blocked or paused to runnable) to
+ *                                       given a pCPU, buckets 2^10 .. 2^32 ns
  * </pre>
  * A domain whose counters were not sampled (it appeared between the listing and the counters)
  * has no series here rather than zeros, so no counter ever seems to go back.
@@ -76,6 +83,9 @@ final class DomainCounterMetrics {
         GaugeSnapshot.Builder ballooned = GaugeSnapshot.builder().name("domus_domain_memory_ballooned_bytes")
                 .help("Memory the domain's balloon gave back: its configured memory minus what it holds (tot_pages)");
 
+        HistogramSnapshot.Builder wake = HistogramSnapshot.builder().name("domus_domain_vcpu_wake_latency_seconds")
+                .help("Time from a vCPU's wake-up (blocked or paused to runnable) to the scheduler giving it a pCPU");
+
         for (DomainSample d : s.domains()) {
             if (d.counters().isEmpty()) {
                 continue;
@@ -108,6 +118,9 @@ final class DomainCounterMetrics {
                 ballooned.dataPoint(GaugeDataPointSnapshot.builder().labels(l)
                         .value(d.counter("ballooned_pages") * PAGE).build());
             }
+            wake.dataPoint(HistogramDataPointSnapshot.builder().labels(l)
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(WAKE_BOUNDS, wakeCounts(d)))
+                    .sum(d.counter("wake_latency_sum_ns") / 1e9).build());
         }
         List<MetricSnapshot> out = new ArrayList<>();
         for (CounterSnapshot.Builder b : List.of(runstate, hypercalls, errors, grants, sent, received, blkRequests,
@@ -118,7 +131,34 @@ final class DomainCounterMetrics {
         out.add(paged.build());
         out.add(target.build());
         out.add(ballooned.build());
+        out.add(wake.build());
         return out;
+    }
+
+    /** Upper bounds of the wake-latency buckets in seconds: 2^10 .. 2^32 ns, then +Inf. */
+    private static final double[] WAKE_BOUNDS = wakeBounds();
+
+    private static double[] wakeBounds() {
+        int min = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2;
+        int max = DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2;
+        double[] b = new double[max - min + 1];
+        for (int i = min; i < max; i++) {
+            b[i - min] = (1L << i) / 1e9;
+        }
+        b[max - min] = Double.POSITIVE_INFINITY;
+        return b;
+    }
+
+    /** The per-bucket (not cumulative) counts, in WAKE_BOUNDS' order, from the toolstack's keys. */
+    private static long[] wakeCounts(DomainSample d) {
+        int min = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2;
+        int max = DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2;
+        long[] c = new long[max - min + 1];
+        for (int i = min; i < max; i++) {
+            c[i - min] = d.counter("wake_latency_le_ns:" + (1L << i));
+        }
+        c[max - min] = d.counter("wake_latency_le_ns:inf");
+        return c;
     }
 
     private static CounterSnapshot.Builder counter(String name, String help) {

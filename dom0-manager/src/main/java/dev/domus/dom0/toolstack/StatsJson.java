@@ -16,7 +16,9 @@ import dev.domus.dom0.control.Json;
  * the hypervisor counts (runstate times, events, hypercalls by op, sub-op and error, grant
  * entries) and what Dom0's back ends count (block requests and bytes, console bytes). Keys
  * with a {@code :} carry labels: {@code hypercalls:OP:SUBOP}, {@code hypercall_errors:OP:XEN_E*},
- * {@code grant_ops:GNTTABOP_*}, with Xen's names. Every value is a counter (it only grows);
+ * {@code grant_ops:GNTTABOP_*}, with Xen's names; the scheduler's wake-to-run histogram is
+ * {@code wake_latency_le_ns:BOUND} (wake-ups that ran within BOUND ns and above the bucket
+ * before, not cumulative; {@code inf} for the slowest) and {@code wake_latency_sum_ns}. Every value is a counter (it only grows);
  * {@code time_ns} is Dom0's monotonic clock when {@code cpu_time_ns} was read, for exact rates.
  */
 final class StatsJson {
@@ -89,6 +91,9 @@ final class StatsJson {
                             num(sb, "grant_ops:" + AbiNames.subop(e.op(), e.subop()), e.count());
                         }
                     }
+                    case DomusStats.DOMUS_STATS_wake_latency -> num(sb, "wake_latency_le_ns:"
+                            + (e.op() >= DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 ? "inf" : Long.toString(1L << e.op())), e.count());
+                    case DomusStats.DOMUS_STATS_wake_latency_sum -> num(sb, "wake_latency_sum_ns", e.count());
                     default -> {
                         // a kind this Dom0 does not know: left out
                     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.domus.abi.DomusStats;
 import dev.domus.dom0.ConsoleRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -106,7 +107,8 @@ class MetricsEndpointTest {
             assertTrue(m.matches(), "not a sample line: " + line);
             String name = m.group(1);
             String family = types.containsKey(name) ? name
-                    : name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+                    : name.endsWith("_total") ? name.substring(0, name.length() - "_total".length())
+                    : histogramFamily(types, name);
             assertNotNull(types.get(family), "sample without a TYPE: " + line);
             if (name.endsWith("_total")) {
                 assertEquals("counter", types.get(family), line);
@@ -125,6 +127,17 @@ class MetricsEndpointTest {
             out.add(new Sample(name, labels, Double.parseDouble(m.group(4))));
         }
         return out;
+    }
+
+    /** The histogram a {@code _bucket}, {@code _count} or {@code _sum} sample belongs to, else the name. */
+    private static String histogramFamily(Map<String, String> types, String name) {
+        for (String suffix : List.of("_bucket", "_count", "_sum")) {
+            String f = name.endsWith(suffix) ? name.substring(0, name.length() - suffix.length()) : null;
+            if (f != null && "histogram".equals(types.get(f))) {
+                return f;
+            }
+        }
+        return name;
     }
 
     private List<Sample> scrape() throws Exception {
@@ -302,6 +315,23 @@ class MetricsEndpointTest {
                 assertTrue(x.labels().get("error").startsWith("XEN_E"), x.toString());
             }
         }
+        // Its start was a wake-up (runnable to running): the wake-latency histogram counted it,
+        // its buckets are cumulative, and +Inf holds them all.
+        String wake = "domus_domain_vcpu_wake_latency_seconds";
+        double count = value(s, wake + "_count", l);
+        assertTrue(count >= 1, "wake-ups " + count);
+        assertTrue(value(s, wake + "_sum", l) >= 0);
+        double previous = 0;
+        int buckets = 0;
+        for (Sample x : s) {
+            if (x.name().equals(wake + "_bucket") && x.labels().get("domid").equals(l.get("domid"))) {
+                assertTrue(x.value() >= previous, "not cumulative at le=" + x.labels().get("le"));
+                previous = x.value();
+                buckets++;
+            }
+        }
+        assertEquals(count, value(s, wake + "_bucket", with(l, "le", "+Inf")));
+        assertEquals(DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 - DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2 + 1, buckets);
         // Block counters exist for every domain, zero without a disk.
         assertEquals(0, value(s, "domus_domain_block_requests_total", with(l, "op", "read")));
         assertEquals(0, value(s, "domus_domain_block_bytes_total", with(l, "op", "write")));

@@ -513,6 +513,18 @@ public final class Domain implements EventChannels.Notifier {
         }
     }
 
+    /**
+     * The vCPUs' wake-to-run latency histogram, summed: index b is DomusStats bucket b, the
+     * last index the sum of the latencies in ns.
+     */
+    public long[] wakeLatency() {
+        long[] out = new long[dev.domus.abi.DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 + 2];
+        for (Vcpu v : vcpus) {
+            v.addWakeLatency(out);
+        }
+        return out;
+    }
+
     /** Sum of the vCPUs' token-holding time in nanoseconds. */
     public long cpuTime() {
         long t = 0;

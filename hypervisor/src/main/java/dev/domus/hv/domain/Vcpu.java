@@ -127,6 +127,11 @@ public final class Vcpu extends RunnableUnit {
         tokens.addRunstateTimes(this, out);
     }
 
+    /** Adds this vCPU's wake-to-run latency histogram into {@code out} (RunTokens.addWakeLatency). */
+    public void addWakeLatency(long[] out) {
+        tokens.addWakeLatency(this, out);
+    }
+
     /** This vCPU's Xen runstate now (RUNSTATE_*). */
     public int runstate() {
         return tokens.runstate(this);

@@ -119,6 +119,7 @@ public final class RunTokens implements AutoCloseable {
             }
             LockSupport.park(this);
         }
+        u.tokenTaken(System.nanoTime());
         return true;
     }
 
@@ -235,6 +236,16 @@ public final class RunTokens implements AutoCloseable {
         lock.lock();
         try {
             u.addRunstate(out, System.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds the unit's wake-to-run latency histogram into {@code out} (see RunnableUnit.addWakeLatency). */
+    public void addWakeLatency(RunnableUnit u, long[] out) {
+        lock.lock();
+        try {
+            u.addWakeLatency(out);
         } finally {
             lock.unlock();
         }

@@ -1,5 +1,6 @@
 package dev.domus.hv.sched;
 
+import dev.domus.abi.DomusStats;
 import dev.domus.abi.VcpuOp;
 import dev.domus.sched.SchedUnit;
 
@@ -25,6 +26,16 @@ public abstract class RunnableUnit {
     private final long[] runstateNs = new long[4];
     private int runstate = VcpuOp.RUNSTATE_offline;
     private long runstateEntry = System.nanoTime();
+    /** When the unit last woke (SLEEPING to WAITING) and has not been granted a token since, else -1 (lock). */
+    private long wokenAt = -1;
+    /** The wokenAt of the grant the unit's thread has not yet taken up, else -1 (see {@link #tokenTaken}). */
+    private long grantedWokenAt = -1;
+    /**
+     * Wake-to-run latencies by DomusStats bucket (index = log2 bound), and their sum in ns.
+     * Single writer, the unit's own thread; read racily for statistics.
+     */
+    private final long[] wakeLatency = new long[DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 + 1];
+    private long wakeLatencySumNs;
 
     protected RunnableUnit(SchedUnit unit) {
         this.unit = unit;
@@ -37,6 +48,14 @@ public abstract class RunnableUnit {
      * as Xen), OFFLINE offline. Entering the same state again re-classifies a sleep.
      */
     final void enter(int s, long now) {
+        if (s == WAITING && state == SLEEPING) {
+            wokenAt = now;
+        } else if (s == RUNNING) {
+            grantedWokenAt = wokenAt; // published to the unit's thread by the volatile pcpu write after
+            wokenAt = -1;
+        } else if (s != WAITING) {
+            wokenAt = -1; // paused or gone again before it ran: no latency to count
+        }
         state = s;
         runstateNs[runstate] += Math.max(0, now - runstateEntry);
         runstateEntry = now;
@@ -54,6 +73,33 @@ public abstract class RunnableUnit {
             out[i] += runstateNs[i];
         }
         out[runstate] += Math.max(0, now - runstateEntry);
+    }
+
+    /**
+     * Called by the unit's own thread when it finds it holds a token: a grant that followed a
+     * wake-up counts its wake-to-run latency, the time from the wake-up to the thread running
+     * again (the scheduler's pick plus the host's thread wake-up).
+     */
+    final void tokenTaken(long now) {
+        long woken = grantedWokenAt;
+        if (woken >= 0) {
+            grantedWokenAt = -1;
+            long ns = Math.max(0, now - woken);
+            wakeLatency[DomusStats.wakeLatencyBucket(ns)]++;
+            wakeLatencySumNs += ns;
+        }
+    }
+
+    /**
+     * Adds the wake-to-run histogram into {@code out}: {@code out[b]} for bucket b (see
+     * {@link DomusStats#DOMUS_STATS_wake_latency}), the sum in ns at index
+     * {@code DOMUS_WAKE_LATENCY_MAX_LOG2 + 1} (under the lock).
+     */
+    final void addWakeLatency(long[] out) {
+        for (int b = 0; b < wakeLatency.length; b++) {
+            out[b] += wakeLatency[b];
+        }
+        out[wakeLatency.length] += wakeLatencySumNs;
     }
 
     /** The Xen runstate the unit is in now (under the lock). */

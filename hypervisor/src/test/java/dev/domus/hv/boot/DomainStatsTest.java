@@ -55,6 +55,21 @@ class DomainStatsTest {
             return entries.getOrDefault(DomusStats.DOMUS_STATS_items + "/" + op + "/" + subop + "/0", 0L);
         }
 
+        /** Wake-ups counted in the scheduler's wake-to-run histogram, all buckets. */
+        long wakeUps() {
+            long n = 0;
+            for (int b = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2; b <= DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2; b++) {
+                n += entries.getOrDefault(DomusStats.DOMUS_STATS_wake_latency + "/" + b + "/"
+                        + DomusStats.DOMUS_STATS_SUBOP_NONE + "/0", 0L);
+            }
+            return n;
+        }
+
+        long wakeLatencySumNs() {
+            return entries.getOrDefault(DomusStats.DOMUS_STATS_wake_latency_sum + "/0/"
+                    + DomusStats.DOMUS_STATS_SUBOP_NONE + "/0", 0L);
+        }
+
         long errors(int op, int errno) {
             return entries.getOrDefault(DomusStats.DOMUS_STATS_errors + "/" + op + "/"
                     + DomusStats.DOMUS_STATS_SUBOP_NONE + "/" + errno, 0L);
@@ -146,5 +161,28 @@ class DomainStatsTest {
         Stats dom0 = stats(0, 64);
         assertTrue(dom0.calls(Hypercalls.__HYPERVISOR_domctl, DomusStats.DOMUS_STATS_SUBOP_NONE) >= 2, () -> dom0.total() + " " + dom0.entries());
 
+    }
+
+    @Test
+    void everyWakeOfABlockedVcpuLandsInTheWakeLatencyHistogram() throws Exception {
+        BuiltDomain b = new DomainBuilder(host.dom0()).build(
+                DomainSpec.of(TestKernels.Sleeper.class.getName(), 256, 1));
+        dev.domus.hv.domain.Vcpu v = host.hypervisor().domains().get(b.domid()).vcpu(0);
+        int wakes = 20;
+        awaitBlocked(v);
+        long before = stats(b.domid(), 256).wakeUps();
+        for (int i = 0; i < wakes; i++) {
+            v.wake(); // what an event or a timer for it does
+            awaitBlocked(v); // a wake-up is one only once it has blocked again
+        }
+        Stats s = stats(b.domid(), 256);
+        assertEquals(wakes, s.wakeUps() - before, () -> "histogram " + s.entries());
+        assertTrue(s.wakeLatencySumNs() > 0);
+    }
+
+    private static void awaitBlocked(dev.domus.hv.domain.Vcpu v) {
+        while (v.runstate() != VcpuOp.RUNSTATE_blocked) {
+            Thread.onSpinWait();
+        }
     }
 }
