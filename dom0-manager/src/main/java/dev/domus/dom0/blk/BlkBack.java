@@ -2,6 +2,8 @@ package dev.domus.dom0.blk;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,12 +85,15 @@ public final class BlkBack implements AutoCloseable {
      * Publishes the disk for domain {@code domid} and waits (asynchronously) for its front end.
      * The toolstack has written the device's xenstore nodes already.
      *
-     * @throws IOException if the file cannot be opened
+     * @throws IOException if the file cannot be opened, or is writable and in use for writing
      */
     public synchronized void attach(int domid, DiskSpec disk) throws IOException {
         FileChannel file = disk.writable()
                 ? FileChannel.open(disk.path(), StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(disk.path(), StandardOpenOption.READ);
+        if (disk.writable()) {
+            lockForWriting(file, disk);
+        }
         Device d = new Device(domid, disk.virtualDevice(), disk, file, file.size() / 512);
         try {
             xs.write(d.backend + "/sectors", Long.toString(d.sectors));
@@ -103,6 +108,29 @@ public final class BlkBack implements AutoCloseable {
             file.close();
             throw new IOException("cannot publish disk " + disk.vdev() + " of domain " + domid + ": " + e.getMessage());
         }
+    }
+
+    /** Takes the writer's lock on a writable disk's file, or closes it and says who may hold it. */
+    private static void lockForWriting(FileChannel file, DiskSpec disk) throws IOException {
+        FileLock lock;
+        try {
+            lock = file.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            file.close();
+            throw e;
+        }
+        if (lock == null) {
+            file.close();
+            throw new IOException("in use for writing by another domain (on this host or another sharing the file): "
+                    + "destroy that domain first, or attach this one ',r'");
+        }
+    }
+
+    /** Whether {@code domid} has a disk attached. */
+    public synchronized boolean attached(int domid) {
+        return devices.values().stream().anyMatch(d -> d.domid == domid);
     }
 
     /** What blkback has served for {@code domid}'s attached disks (zeros when it has none). */
@@ -135,6 +163,13 @@ public final class BlkBack implements AutoCloseable {
                 // the tree may be gone already
             }
             disconnect(d);
+            try {
+                if (d.disk.writable()) {
+                    d.file.force(true); // what the guest wrote is on the storage before the lock goes
+                }
+            } catch (IOException e) {
+                System.err.println("domusd: blkback: flushing " + d.disk.path() + " of domain " + domid + ": " + e);
+            }
             try {
                 d.file.close();
             } catch (IOException ignored) {

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import dev.domus.abi.Domctl;
 import dev.domus.abi.SchedOp;
 import dev.domus.abi.XenErrno;
+import dev.domus.abi.XenbusState;
 import dev.domus.dom0.blk.BlkBack;
 import dev.domus.dom0.config.ConfigException;
 import dev.domus.dom0.config.DiskSpec;
@@ -294,6 +295,15 @@ public final class Toolstack implements HostControl {
 
     /** As above; {@code resume}: a restored domain, whose vCPUs enter the kernel's resume entry. */
     private ManagedDomain build(DomainConfig cfg, boolean paused, boolean resume) throws CommandException {
+        return build(cfg, paused, resume, true);
+    }
+
+    /**
+     * As above; without {@code disks} the disks' xenstore nodes are written but blkback does not
+     * open their files yet (an incoming migration: the source still holds them until it commits).
+     */
+    private ManagedDomain build(DomainConfig cfg, boolean paused, boolean resume, boolean disks)
+            throws CommandException {
         String what = "cannot create " + cfg.name() + ": ";
         for (ManagedDomain m : domains.values()) {
             if (m.name().equals(cfg.name())) {
@@ -351,12 +361,8 @@ public final class Toolstack implements HostControl {
             introduced = true;
             consoles.attach(domid, b.consolePfn(), b.consolePort());
             consoleAttached = true;
-            for (DiskSpec disk : cfg.disks()) {
-                try {
-                    blkback.attach(domid, disk);
-                } catch (IOException e) {
-                    throw new CommandException("disk " + disk.path() + ": " + e.getMessage());
-                }
+            if (disks) {
+                attachDisks(domid, cfg);
             }
             applySchedParams(domid, cfg); // before the first unpause, as libxl does at build
             if (!paused) {
@@ -384,6 +390,17 @@ public final class Toolstack implements HostControl {
         domains.put(domid, m);
         events.domainEvent(ControlEvent.CREATED, domid, cfg.name(), paused ? "paused" : "");
         return m;
+    }
+
+    /** Opens the config's disks in blkback for {@code domid} (its xenstore nodes are written). */
+    private void attachDisks(int domid, DomainConfig cfg) throws CommandException {
+        for (DiskSpec disk : cfg.disks()) {
+            try {
+                blkback.attach(domid, disk);
+            } catch (IOException e) {
+                throw new CommandException("disk " + disk.path() + ": " + e.getMessage());
+            }
+        }
     }
 
     /**
@@ -588,6 +605,9 @@ public final class Toolstack implements HostControl {
                         () -> SaveSupport.gone(hc.domainInfo(domid)),
                         timeoutMs * 1_000_000L, m.name());
                 suspended[0] = true;
+                // Shared storage: the guest's blkfront has quiesced; let go of its disks (flushed)
+                // now, so the target opens them only once this host no longer writes them.
+                blkback.detach(domid);
             }
 
             @Override
@@ -650,10 +670,38 @@ public final class Toolstack implements HostControl {
         }
         DomainInfo i = hc.domainInfo(domid);
         if (suspended || SaveSupport.suspended(i)) {
+            String disks = reattachDisks(m);
+            if (!disks.isEmpty()) {
+                return "; but its disks cannot be opened again (" + disks + "), so it stays suspended: "
+                        + "'domus destroy " + m.name() + "' and create it again";
+            }
             long rc = hc.resume(domid);
             return rc < 0 ? "; and resuming it failed: " + XenError.name(rc) : "; it was resumed and keeps running here";
         }
         return "; it keeps running here";
+    }
+
+    /**
+     * Opens a suspended domain's disks again after a failed migration let them go: the front
+     * end's state is set back to Initialising first (its suspend left it Closed), so blkback's
+     * first look sees a front end about to connect, not one that closed. Returns "" or the error.
+     */
+    private String reattachDisks(ManagedDomain m) {
+        int domid = m.domid();
+        if (m.config.disks().isEmpty() || blkback.attached(domid)) {
+            return "";
+        }
+        try {
+            for (DiskSpec disk : m.config.disks()) {
+                xs.write(XenstoreLayout.vbdFrontendPath(domid, disk.virtualDevice()) + "/state",
+                        Integer.toString(XenbusState.XenbusStateInitialising));
+            }
+            attachDisks(domid, m.config);
+            return "";
+        } catch (CommandException | XsError e) {
+            blkback.detach(domid);
+            return e.getMessage();
+        }
     }
 
     /** The toolstack's side of an incoming migration (see {@link MigrationListener}). */
@@ -676,7 +724,8 @@ public final class Toolstack implements HostControl {
                     throw new CommandException("the config of " + info.name() + " gives " + cfg.memoryMib()
                             + " MiB but the stream holds " + info.nrPages() + " pages");
                 }
-                return Toolstack.this.build(cfg, true, true).domid();
+                // Disks open at the commit, once the source has let go of them (shared storage).
+                return Toolstack.this.build(cfg, true, true, false).domid();
             }
         }
 
@@ -699,6 +748,7 @@ public final class Toolstack implements HostControl {
                 if (m == null) {
                     throw new CommandException("the incoming domain " + domid + " was destroyed before it could run");
                 }
+                attachDisks(domid, m.config); // the source released them when its guest suspended
                 check(hc.unpause(domid), "unpause"); // weight, cap and cpus were applied at build
                 events.domainEvent(ControlEvent.MIGRATED, domid, m.name(), "arrived from " + from);
             }

@@ -119,6 +119,24 @@ class MigrateTest {
         }
     }
 
+    /** Waits on a xenstore watch (no sleeps) until {@code path} exists. */
+    static void awaitExists(XsClient xs, String path) throws InterruptedException {
+        String token = "e" + System.nanoTime();
+        xs.watch(path, token);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (readOr(xs, path, null) == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(path + " never appeared");
+                }
+                xs.nextWatchEvent(left, TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            xs.unwatch(path, token);
+        }
+    }
+
     /** memcheck booted or resumed for the {@code generation}th time and found every page right. */
     static void assertVerified(XsClient xs, int domid, int generation) throws InterruptedException {
         String d = "/local/domain/" + domid + "/data/memcheck/";
