@@ -23,6 +23,7 @@ import dev.domus.dom0.console.command.SchedCreditCommand;
 import dev.domus.dom0.console.command.SchedRtdsCommand;
 import dev.domus.dom0.console.command.ShutdownCommand;
 import dev.domus.dom0.console.command.PlotCommand;
+import dev.domus.dom0.console.command.TemplateCommand;
 import dev.domus.dom0.console.command.TopCommand;
 import dev.domus.dom0.console.command.UnpauseCommand;
 import dev.domus.dom0.console.command.VcpuListCommand;
@@ -59,7 +60,7 @@ public final class DomusCli implements Runnable {
             DestroyCommand.class, MemSetCommand.class, MemMaxCommand.class, MemShareCommand.class, MemPagerCommand.class, VcpuSetCommand.class,
             VcpuListCommand.class, VcpuPinCommand.class, SchedCredit2Command.class, SchedCreditCommand.class,
             SchedRtdsCommand.class, EventsCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, TopCommand.class,
-            PlotCommand.class,
+            PlotCommand.class, TemplateCommand.class,
             AbiCommand.class);
 
     @CommandLine.Spec

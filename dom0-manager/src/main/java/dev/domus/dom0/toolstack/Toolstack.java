@@ -49,6 +49,9 @@ import dev.domus.dom0.save.SaveSupport;
 import dev.domus.dom0.save.SavedDomainInfo;
 import dev.domus.dom0.save.SavedImage;
 import dev.domus.dom0.save.Suspender;
+import dev.domus.dom0.template.TemplateException;
+import dev.domus.dom0.template.TemplateForker;
+import dev.domus.dom0.template.Templates;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.ring.XsRingAttacher;
 import dev.domus.dom0.xenstore.XsError;
@@ -83,9 +86,9 @@ public final class Toolstack implements HostControl {
 
     private static final Set<String> COMMANDS = Set.of("create", "destroy", "pause", "unpause", "shutdown",
             "reboot", "mem-set", "mem-max", "vcpu-set", "vcpu-pin", "sched-credit2", "sched-credit", "sched-rtds",
-            "save", "restore", "migrate", "mem-share", "mem-pager");
+            "save", "restore", "migrate", "mem-share", "mem-pager", "template");
     private static final Set<String> QUERIES = Set.of("list", "vcpu-list", "info", "console", "wait-shutdown",
-            "stats");
+            "stats", "template-list");
 
     private final DaemonSettings settings;
     private final EventSink events;
@@ -101,6 +104,7 @@ public final class Toolstack implements HostControl {
     private final Thread watcher;
     private final MigrationListener migrations;
     private final MemoryManager memory;
+    private final Templates templates;
     private final int schedId;
     private volatile boolean closed;
 
@@ -184,6 +188,8 @@ public final class Toolstack implements HostControl {
             long[] p = hc.physinfo();
             return p == null ? -1 : p[2];
         }, phys0 == null ? 0 : phys0[1]);
+        this.templates = new Templates(host.dom0(), settings.home(), d -> hc.domainInfo(d) != null,
+                d -> hc.destroy(d) >= 0 || hc.domainInfo(d) == null);
         long id = hc.schedId();
         this.schedId = (int) id;
         xs.write("/local/domain/0/name", "Domain-0");
@@ -241,7 +247,11 @@ public final class Toolstack implements HostControl {
         }
         List<String> a = c.args();
         return switch (c.name()) {
-            case "create" -> create(c.arg(0, "a config file (domus create CFG)"), a.contains("--paused"));
+            case "create" -> a.contains("--from-template")
+                    ? createFromTemplate(c.arg(0, "a config file (domus create CFG --from-template NAME)"),
+                            optionValue(a, "--from-template", "a template name"), a.contains("--paused"))
+                    : create(c.arg(0, "a config file (domus create CFG)"), a.contains("--paused"));
+            case "template" -> template(a);
             case "destroy" -> destroy(c.arg(0, "a domain (name or domid)"));
             case "pause" -> pause(c.arg(0, "a domain (name or domid)"), true);
             case "unpause" -> pause(c.arg(0, "a domain (name or domid)"), false);
@@ -271,6 +281,7 @@ public final class Toolstack implements HostControl {
             case "console" -> console(args, out);
             case "wait-shutdown" -> waitShutdown(args, out);
             case "stats" -> stats();
+            case "template-list" -> templates.list(args.contains("--json"));
             default -> throw new CommandException("unknown query '" + command + "'");
         };
     }
@@ -454,6 +465,77 @@ public final class Toolstack implements HostControl {
         consoles.forget(domid);
         events.domainEvent(ControlEvent.DESTROYED, domid, m.name(), why);
         notifyAll();
+    }
+
+    // ---------------------------------------------------------------- templates (dev.domus.dom0.template)
+
+    private static String optionValue(List<String> args, String option, String what) throws CommandException {
+        int i = args.indexOf(option);
+        if (i < 0 || i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+            throw new CommandException(option + " needs " + what);
+        }
+        return args.get(i + 1);
+    }
+
+    /** {@code template add NAME FILE} and {@code template rm NAME}. */
+    private synchronized String template(List<String> a) throws CommandException {
+        String sub = a.isEmpty() ? "" : a.get(0);
+        try {
+            return switch (sub) {
+                case "add" -> {
+                    if (a.size() != 3) {
+                        throw new CommandException("template add takes a name and an image file (domus template add NAME FILE)");
+                    }
+                    yield templates.add(a.get(1), a.get(2));
+                }
+                case "rm" -> {
+                    if (a.size() != 2) {
+                        throw new CommandException("template rm takes a template name (domus template rm NAME)");
+                    }
+                    yield templates.remove(a.get(1));
+                }
+                default -> throw new CommandException("template takes add NAME FILE or rm NAME, not '" + sub + "'");
+            };
+        } catch (TemplateException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
+    /**
+     * {@code create CFG --from-template NAME}: builds the domain from the config (its name, devices,
+     * command line), gives it the template's memory copy-on-write, carries the template's guest
+     * data in xenstore and resumes it from the template's saved point.
+     */
+    private synchronized String createFromTemplate(String file, String name, boolean paused) throws CommandException {
+        DomainConfig cfg;
+        Templates.Loaded t;
+        try {
+            cfg = XlConfigParser.parse(Path.of(file));
+            t = templates.prepare(name, cfg);
+        } catch (ConfigException | TemplateException e) {
+            throw new CommandException("cannot create from template " + name + ": " + e.getMessage());
+        }
+        long t0 = System.nanoTime();
+        ManagedDomain m = build(cfg, true, true);
+        int domid = m.domid();
+        TemplateForker.Result r;
+        try {
+            r = templates.fork(t, m.built);
+            for (Map.Entry<String, String> e : t.image().xenstore().entrySet()) {
+                if (SaveSupport.carried(e.getKey())) {
+                    xs.write("/local/domain/" + domid + "/" + e.getKey(), e.getValue());
+                }
+            }
+            if (!paused) {
+                check(hc.unpause(domid), "unpause");
+            }
+        } catch (TemplateException | XsError | CommandException e) {
+            teardown(m, "create from template failed");
+            throw new CommandException("cannot create " + cfg.name() + " from template " + name + ": " + e.getMessage());
+        }
+        return String.format("created domain %s (domid %d) from template %s in %d ms: %d pages shared, %d copied%s",
+                cfg.name(), domid, name, (System.nanoTime() - t0) / 1_000_000, r.sharedPages(), r.copiedPages(),
+                paused ? ", paused" : "");
     }
 
     // ---------------------------------------------------------------- save / restore (dev.domus.dom0.save)
