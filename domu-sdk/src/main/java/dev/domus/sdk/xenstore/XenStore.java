@@ -35,12 +35,19 @@ import java.util.function.Function;
 public final class XenStore {
 
     private static final int RING = XENSTORE_RING_SIZE;
+    /**
+     * Watch events kept for the kernel to collect ({@link #pollWatch}); later ones are dropped
+     * and counted, so a kernel that never collects does not grow without bound (Linux bounds
+     * its xenwatch queue the same way since XSA-349).
+     */
+    public static final int MAX_QUEUED_WATCH_EVENTS = 1024;
 
     private final GuestMemory memory;
     private final EventChannels events;
     private final long ring;
     private final int port;
     private final ArrayDeque<WatchEvent> watchEvents = new ArrayDeque<>();
+    private long droppedWatchEvents;
     private final java.util.HashMap<String, java.util.function.Consumer<WatchEvent>> watchHandlers = new java.util.HashMap<>();
     private final byte[] header = new byte[XSD_SOCKMSG_LENGTH];
     // The response being read: its header so far, then its payload so far.
@@ -192,6 +199,11 @@ public final class XenStore {
      */
     public void poll() {
         pump();
+    }
+
+    /** Watch events dropped because {@link #MAX_QUEUED_WATCH_EVENTS} were waiting to be collected. */
+    public long droppedWatchEvents() {
+        return droppedWatchEvents;
     }
 
     /** A queued watch event, or null (never blocks; reads what the ring holds first). */
@@ -438,8 +450,10 @@ public final class XenStore {
             java.util.function.Consumer<WatchEvent> handler = watchHandlers.get(token);
             if (handler != null) {
                 handler.accept(event);
-            } else {
+            } else if (watchEvents.size() < MAX_QUEUED_WATCH_EVENTS) {
                 watchEvents.add(event);
+            } else {
+                droppedWatchEvents++;
             }
         } else if (reqId == awaitedReqId && awaitedReqId != 0) {
             replyType = type;

@@ -8,6 +8,9 @@ import java.util.List;
 /** The xenstore client inside a guest, against the scripted Dom0 peer of {@code XenStoreWireTest}. */
 public final class XenStoreChecks extends CheckKernel {
 
+    /** Watch events the peer floods a kernel with that never collects them: more than the SDK keeps. */
+    static final int FLOOD_EVENTS = XenStore.MAX_QUEUED_WATCH_EVENTS + 76;
+
     @Override
     protected void checks() {
         XenStore xs = domu.xenstore();
@@ -43,5 +46,15 @@ public final class XenStoreChecks extends CheckKernel {
         });
         check("oversize-payload-refused", () -> expectXen(XenErrno.XEN_E2BIG,
                 () -> xs.write("data/big", "x".repeat(5000)), "XENSTORE_PAYLOAD_MAX"));
+        check("uncollected-watch-events-are-bounded", () -> {
+            xs.watch("data/flood", "f");
+            expect("yes".equals(xs.read("data/flood-done")), "flood reply"); // the events arrive first
+            int queued = 0;
+            while (xs.pollWatch() != null) {
+                queued++;
+            }
+            expect(queued == XenStore.MAX_QUEUED_WATCH_EVENTS, "queued " + queued);
+            expect(xs.droppedWatchEvents() == XenStoreChecks.FLOOD_EVENTS - queued, "dropped " + xs.droppedWatchEvents());
+        });
     }
 }
