@@ -36,4 +36,29 @@ class BenchmarkSmokeTest {
             assertTrue(score > 0 && Double.isFinite(score), r.getParams().getBenchmark() + " scored " + score);
         }
     }
+
+    /**
+     * The overcommit benchmarks (issue 11) at a small size: each checks its own work (every
+     * duplicate shared, every fault a real copy-on-write or page-in with the right content)
+     * and throws otherwise, which fails the run.
+     */
+    @Test
+    void overcommitBenchmarksAndTheirBaselinesRun() throws Exception {
+        System.setProperty("jmh.ignoreLock", "true");
+        Options opts = new OptionsBuilder()
+            .include("(" + SharingScanBench.class.getName() + "|" + CowFaultBench.class.getName() + "|"
+                + PageInBench.class.getName() + ")\\..*")
+            .param("mib", "8")
+            .forks(0)
+            .warmupIterations(1).warmupTime(TimeValue.milliseconds(100))
+            .measurementIterations(1).measurementTime(TimeValue.milliseconds(200))
+            .shouldFailOnError(true)
+            .build();
+        Collection<RunResult> results = new Runner(opts).run();
+        assertEquals(6, results.size(), "three benchmarks and their baselines");
+        for (RunResult r : results) {
+            double score = r.getPrimaryResult().getScore();
+            assertTrue(score > 0 && Double.isFinite(score), r.getParams().getBenchmark() + " scored " + score);
+        }
+    }
 }
