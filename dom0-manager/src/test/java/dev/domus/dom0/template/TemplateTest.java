@@ -207,6 +207,7 @@ class TemplateTest {
             Path c = cfg("g" + i, MemCheck.class.getName(), mib, mib, WORKLOAD);
             String out = ok("create", c.toString(), "--from-template", "base").out();
             assertTrue(out.contains("from template base"), out);
+            System.out.println("[template] " + out.trim());
             guests.add(domid(out));
         }
         assertTrue(ok("template", "list").out().matches("(?s).*base +" + tpl + " +16 +10 .*"), ok("template", "list").out());
