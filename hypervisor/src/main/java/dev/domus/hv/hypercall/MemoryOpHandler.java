@@ -11,6 +11,7 @@ import dev.domus.hv.domain.DomainTable;
 import dev.domus.hv.domain.Physmap;
 import dev.domus.hv.domain.PhysmapFactory;
 import dev.domus.hv.mem.DomainMemory;
+import dev.domus.hv.p2m.P2mType;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -28,7 +29,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       of a domid_t): pages; {@code XENMEM_maximum_ram_page}, {@code XENMEM_maximum_gpfn}.</li>
  *   <li>{@code XENMEM_add_to_physmap_batch} with {@code XENMAPSPACE_gmfn_foreign} (Dom0
  *       only): maps frames of {@code foreign_domid} ({@code idxs}: its PFNs) at the caller's
- *       {@code gpfns}; per-entry status in {@code errs}. The Domus extension
+ *       {@code gpfns}; per-entry status in {@code errs}. A foreign mapping already at a
+ *       {@code gpfns} entry is replaced, as Xen's {@code p2m_add_foreign} removes the previous
+ *       page (kept if the new one cannot be mapped; any other page there: {@code -XEN_EBUSY}).
+ *       The Domus extension
  *       {@code XENMAPSPACE_domus_gmfn_foreign_ro} maps the same way, read-only, without
  *       marking the pages dirty (see {@link DomusMemoryOp}). {@code XENMEM_remove_from_physmap}
  *       removes such a mapping.</li>
@@ -334,8 +338,16 @@ final class MemoryOpHandler implements HypercallHandler {
             for (int i = 0; i < n; i++) {
                 long idx = b.getLong(idxOff + i * 8, LITTLE_ENDIAN);
                 long gpfn = b.getLong(gpfnOff + i * 8, LITTLE_ENDIAN);
-                int r = readOnly ? d.physmap().mapForeignReadOnly(gpfn, source.physmap(), idx)
-                    : d.physmap().mapForeign(gpfn, source.physmap(), idx);
+                int r = mapForeign(d, gpfn, source, idx, readOnly);
+                if (r == -XenErrno.XEN_EBUSY && holdsForeignMap(d, gpfn)) {
+                    // Xen's p2m_add_foreign: once the new page is known good, a foreign page
+                    // already at gpfn is removed, so Dom0 maps batch after batch into the same
+                    // slots without a remove_from_physmap per page.
+                    r = isRam(source, idx) ? d.physmap().unmapForeign(gpfn) : -XenErrno.XEN_EINVAL;
+                    if (r == 0) {
+                        r = mapForeign(d, gpfn, source, idx, readOnly);
+                    }
+                }
                 b.putInt(errOff + i * 4, r, LITTLE_ENDIAN);
             }
             if (ctx.copyOut(errs + done * 4L, errOff, n * 4) < 0) {
@@ -344,6 +356,27 @@ final class MemoryOpHandler implements HypercallHandler {
             done += n;
         }
         return 0;
+    }
+
+    /** A foreign map (not a grant map, which the grant table owns) is at {@code gpfn}. */
+    private static boolean holdsForeignMap(Domain d, long gpfn) {
+        DomainMemory m = d.physmap().domainMemory();
+        if (m == null) {
+            return false;
+        }
+        int t = m.typeOf(gpfn);
+        return t == P2mType.p2m_map_foreign || t == P2mType.p2m_map_foreign_ro;
+    }
+
+    /** {@code pfn} is {@code source}'s RAM (what a foreign map may map). */
+    private static boolean isRam(Domain source, long pfn) {
+        DomainMemory m = source.physmap().domainMemory();
+        return m != null && P2mType.isRam(m.typeOf(pfn));
+    }
+
+    private static int mapForeign(Domain d, long gpfn, Domain source, long idx, boolean readOnly) {
+        return readOnly ? d.physmap().mapForeignReadOnly(gpfn, source.physmap(), idx)
+            : d.physmap().mapForeign(gpfn, source.physmap(), idx);
     }
 
     private Domain target(CallContext ctx, int domid) {
