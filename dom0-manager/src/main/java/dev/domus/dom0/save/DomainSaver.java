@@ -125,8 +125,7 @@ public final class DomainSaver {
                     } else if (slot < m && toMap[slot] == pfn) {
                         int e = err[slot];
                         if (e == 0) {
-                            io.read(slot, page, 0);
-                            batch.page(pfn, page, 0);
+                            batch.read(io, slot, pfn);
                         } else if (e == -XenErrno.XEN_EINVAL) {
                             batch.absent(pfn);
                         } else {
@@ -138,7 +137,7 @@ public final class DomainSaver {
                         batch.absent(pfn); // ballooned
                     }
                 }
-                io.unmapAll();
+                // no unmapAll: the next batch's map replaces these mappings in its one hypercall
                 progress.pages(first + n, info.nrPages(), w.bytes());
             }
             batch.writeTo(w);

@@ -1,5 +1,8 @@
 package dev.domus.dom0.save;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.GuestMemory;
 import dev.domus.abi.HypercallGate;
@@ -12,7 +15,12 @@ import dev.domus.hv.boot.Dom0;
  * Dom0's window on another domain's pages, as libxc's {@code xc_map_foreign_bulk}: a batch
  * of the guest's PFNs is mapped into Dom0's foreign slots with {@code XENMEM_add_to_physmap_batch}
  * ({@code XENMAPSPACE_gmfn_foreign}), read or written through Dom0's own memory, and unmapped
- * with {@code XENMEM_remove_from_physmap}. One instance per save or restore; not thread-safe.
+ * with {@code XENMEM_remove_from_physmap}. A caller that maps batch after batch need not
+ * {@link #unmapAll()} between them: {@link #map} replaces the pages still mapped in its slots
+ * within its one hypercall (as Xen's {@code p2m_add_foreign} removes a previous foreign page),
+ * instead of one {@code remove_from_physmap} per page; {@code unmapAll} or {@link #close()}
+ * removes the last ones. Pages left mapped hold their frames, so the pager and the sharing scan
+ * pass over them until then. One instance per save or restore; not thread-safe.
  */
 public final class GuestPageIo implements AutoCloseable {
 
@@ -30,6 +38,9 @@ public final class GuestPageIo implements AutoCloseable {
     private final long errs;
     private final long slots;
     private final boolean[] mapped = new boolean[BATCH];
+    /** The idxs array as it goes into Dom0's memory (one bulk copy per batch), then the errs read back. */
+    private final byte[] stage = new byte[8 * BATCH];
+    private final ByteBuffer staged = ByteBuffer.wrap(stage).order(ByteOrder.LITTLE_ENDIAN);
     private int domid;
 
     public GuestPageIo(Dom0 dom0) {
@@ -48,12 +59,17 @@ public final class GuestPageIo implements AutoCloseable {
             throw e;
         }
         this.slots = s;
+        for (int i = 0; i < BATCH; i++) {
+            staged.putLong(8 * i, slots + i); // the gpfns array never changes: slot i is slots + i
+        }
+        mem.putBytes(gpfn, stage, 0, 8 * BATCH);
     }
 
     /**
-     * Maps {@code n} PFNs of {@code domid} into slots {@code 0..n-1}; returns the number mapped
-     * and leaves each one's Xen error (0 = mapped, e.g. {@code -XEN_EINVAL} for a ballooned
-     * page) in {@code err}. A negative return is the whole call's error.
+     * Maps {@code n} PFNs of {@code domid} into slots {@code 0..n-1} (replacing what they held);
+     * returns the number mapped and leaves each one's Xen error (0 = mapped, e.g.
+     * {@code -XEN_EINVAL} for a ballooned page) in {@code err}. A negative return is the whole
+     * call's error.
      */
     public long map(int domid, long[] pfns, int n, int[] err) {
         return map(domid, pfns, n, err, MemoryOp.XENMAPSPACE_gmfn_foreign);
@@ -82,24 +98,26 @@ public final class GuestPageIo implements AutoCloseable {
         mem.putLong(scratch + 16, gpfn);
         mem.putLong(scratch + 24, errs);
         for (int i = 0; i < n; i++) {
-            mem.putLong(idx + 8L * i, pfns[i]);
-            mem.putLong(gpfn + 8L * i, slots + i);
-            mem.putInt(errs + 4L * i, 0);
+            staged.putLong(8 * i, pfns[i]);
         }
+        mem.putBytes(idx, stage, 0, 8 * n);
         long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap_batch, scratch);
         if (rc < 0) {
             return rc;
         }
+        mem.getBytes(errs, stage, 0, 4 * n);
         int ok = 0;
         for (int i = 0; i < n; i++) {
-            err[i] = mem.getInt(errs + 4L * i);
-            mapped[i] = err[i] == 0;
-            if (mapped[i]) {
+            err[i] = staged.getInt(4 * i);
+            if (err[i] == 0) {
+                mapped[i] = true;
                 ok++;
             }
+            // a slot whose new map failed may still hold its previous page: mapped stays as it was
         }
         return ok;
     }
+
 
     /** Copies mapped slot {@code i} into {@code dst[off..off+4096)}. */
     public void read(int i, byte[] dst, int off) {

@@ -13,11 +13,13 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * Writes a save image (see {@link ImageFormat}) to a new file through a 1 MiB buffer. Call
- * {@link #finish()} after the last record: it writes END and fsyncs. A writer that is closed
- * without {@code finish} deletes its file, so a failed save never leaves a partial image.
- * The same records go over a socket for live migration ({@link #ImageWriter(WritableByteChannel)}):
- * then {@code finish} only flushes, and closing leaves the channel to its owner.
+ * Writes a save image (see {@link ImageFormat}) to a new file through large direct buffers that
+ * a thread of its own writes ({@link WriteBehind}), so building the next records overlaps the
+ * kernel's copy of the last ones. Call {@link #finish()} after the last record: it writes END,
+ * waits for the writes and fsyncs. A writer that is closed without {@code finish} deletes its
+ * file, so a failed save never leaves a partial image. The same records go over a socket for
+ * live migration ({@link #ImageWriter(WritableByteChannel)}), written on the caller's thread
+ * through one buffer: then {@code finish} only flushes, and closing leaves the channel to its owner.
  */
 public final class ImageWriter implements AutoCloseable {
 
@@ -26,7 +28,8 @@ public final class ImageWriter implements AutoCloseable {
     private final Path path;
     private final FileChannel file;
     private final WritableByteChannel ch;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private final WriteBehind behind;
+    private ByteBuffer buf;
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     private long bytes;
@@ -47,6 +50,8 @@ public final class ImageWriter implements AutoCloseable {
         this.path = path;
         this.ch = channel;
         this.file = channel instanceof FileChannel f && path != null ? f : null;
+        this.behind = file != null ? new WriteBehind(file) : null;
+        this.buf = behind != null ? WriteBehind.newBuffer() : ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         try {
             ByteBuffer h = ByteBuffer.allocate(IHDR_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             h.putLong(IHDR_MARKER).putInt(IHDR_ID).putInt(VERSION).putShort((short) 0).putShort((short) 0).putInt(0);
@@ -95,6 +100,30 @@ public final class ImageWriter implements AutoCloseable {
         put(head.array(), 0, 8);
     }
 
+    /**
+     * Writes one record whose body is {@code a[aOff..aOff+aLen)} followed by {@code b[bOff..bOff+bLen)}
+     * (a page batch's PFN list and its page data, without first copying them together).
+     */
+    public void record(int type, byte[] a, int aOff, int aLen, byte[] b, int bOff, int bLen) throws IOException {
+        int len = aLen + bLen;
+        if (len > MAX_RECORD_BODY || len < 0) {
+            throw new IllegalArgumentException(typeName(type) + " record of " + len + " bytes is over " + MAX_RECORD_BODY);
+        }
+        head.clear();
+        head.putInt(type).putInt(len);
+        crc.reset();
+        crc.update(head.array(), 0, 8);
+        crc.update(a, aOff, aLen);
+        crc.update(b, bOff, bLen);
+        put(head.array(), 0, 8);
+        put(a, aOff, aLen);
+        put(b, bOff, bLen);
+        put(PAD, 0, padded(len) - len);
+        head.clear();
+        head.putInt((int) crc.getValue()).putInt(0);
+        put(head.array(), 0, 8);
+    }
+
     public void record(int type, byte[] body) throws IOException {
         record(type, body, 0, body.length);
     }
@@ -137,21 +166,28 @@ public final class ImageWriter implements AutoCloseable {
 
     private void drain() throws IOException {
         buf.flip();
+        if (behind != null) {
+            buf = behind.swap(buf);
+            return;
+        }
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
         buf.clear();
     }
 
-    /** Sends what is buffered (a migration flushes at the end of each round). */
+    /** Writes out what is buffered and waits for it (a migration flushes at the end of each round). */
     public void flush() throws IOException {
         drain();
+        if (behind != null) {
+            behind.drain();
+        }
     }
 
     /** Writes the END record, flushes and fsyncs (a file). The image is complete once this returns. */
     public void finish() throws IOException {
         record(REC_TYPE_END, PAD, 0, 0);
-        drain();
+        flush();
         if (file != null) {
             file.force(true);
         }
@@ -169,6 +205,9 @@ public final class ImageWriter implements AutoCloseable {
             return; // a stream: its owner closes it
         }
         try {
+            if (behind != null) {
+                behind.close();
+            }
             ch.close();
         } finally {
             if (!finished) {

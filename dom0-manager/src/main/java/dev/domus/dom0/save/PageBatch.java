@@ -9,15 +9,17 @@ import java.nio.ByteOrder;
 /**
  * Collects up to {@link ImageFormat#MAX_BATCH_PAGES} pages into one PAGE_DATA record body
  * (count u32, res u32, PFN entries u64 with the type in bits 60-63, then 4096 bytes per
- * {@link ImageFormat#PAGE_NORMAL} page). Reuses one buffer for every batch.
+ * {@link ImageFormat#PAGE_NORMAL} page). Reuses its buffers for every batch; pages read with
+ * {@link #read} land in the batch's data directly, and the record is written from the PFN list
+ * and the data as they are, so a page is copied once on its way to the writer.
  */
 public final class PageBatch {
 
     private static final int PAGE = 1 << PAGE_SHIFT;
     private final byte[] data = new byte[MAX_BATCH_PAGES * PAGE];
     private final long[] entries = new long[MAX_BATCH_PAGES];
-    private final byte[] body = new byte[8 + MAX_BATCH_PAGES * 8 + MAX_BATCH_PAGES * PAGE];
-    private final ByteBuffer bb = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+    private final byte[] head = new byte[8 + MAX_BATCH_PAGES * 8];
+    private final ByteBuffer bb = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
     private int count;
     private int withData;
     private long normal;
@@ -40,6 +42,26 @@ public final class PageBatch {
             return;
         }
         System.arraycopy(page, off, data, withData * PAGE, PAGE);
+        withData++;
+        add(pfn | PAGE_NORMAL);
+        normal++;
+    }
+
+    /**
+     * Adds PFN {@code pfn} with the contents of foreign-mapped slot {@code slot} of {@code io},
+     * read straight into the batch; an all-zero page is recorded as zero.
+     */
+    public void read(GuestPageIo io, int slot, long pfn) {
+        if (full()) {
+            throw new IllegalStateException("batch is full: write it first");
+        }
+        int off = withData * PAGE;
+        io.read(slot, data, off);
+        if (allZero(data, off)) {
+            add(pfn | PAGE_ZERO);
+            zero++;
+            return;
+        }
         withData++;
         add(pfn | PAGE_NORMAL);
         normal++;
@@ -74,8 +96,7 @@ public final class PageBatch {
         for (int i = 0; i < count; i++) {
             bb.putLong(entries[i]);
         }
-        bb.put(data, 0, withData * PAGE);
-        w.record(REC_TYPE_PAGE_DATA, body, 0, bb.position());
+        w.record(REC_TYPE_PAGE_DATA, head, 0, bb.position(), data, 0, withData * PAGE);
         count = 0;
         withData = 0;
     }
