@@ -8,7 +8,9 @@ import java.util.Locale;
  * What a live migration did: per round the pages sent and the pages dirtied meanwhile (left
  * for the next round), then the stop-and-copy round, the downtime (from the domain stopping
  * on the source, suspended, to the target's confirmation that it runs), the time the guest
- * took to reach its suspend point (it runs meanwhile), and the total time.
+ * took to reach its suspend point (it runs meanwhile), and the total time; and how the pages
+ * went: zero pages (no data), ballooned PFNs sent as absent, paged-out pages read from the
+ * paging file (not paged in). A PFN sent in more than one round counts once per round.
  */
 public final class MigrationReport {
 
@@ -23,6 +25,8 @@ public final class MigrationReport {
     int targetDomid = -1;
     long bytes;
     long zeroPages;
+    long absentPages;
+    long pagedPages;
     long suspendNanos;
     long downtimeNanos;
     long totalNanos;
@@ -47,6 +51,16 @@ public final class MigrationReport {
         return bytes;
     }
 
+    /** Ballooned (or never populated) PFNs sent as absent, with no data. */
+    public long absentPages() {
+        return absentPages;
+    }
+
+    /** Paged-out pages sent with their data read from the source's paging file, not paged in. */
+    public long pagedPages() {
+        return pagedPages;
+    }
+
     private static String ms(long nanos) {
         return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
     }
@@ -59,9 +73,11 @@ public final class MigrationReport {
                     r.last() ? " (stop-and-copy)" : "", r.pagesSent(), r.dirtyLeft(), ms(r.nanos())));
         }
         sb.append(String.format(Locale.ROOT,
-                "migrated %s (domid %d) to %s as domid %d: %d rounds, %d bytes (%d zero pages not sent), "
+                "migrated %s (domid %d) to %s as domid %d: %d rounds, %d bytes (%d zero pages not sent, "
+                        + "%d absent, %d paged out read from the paging file), "
                         + "downtime %s ms (suspend took %s ms), total %s ms%n",
-                domain, sourceDomid, target, targetDomid, rounds.size(), bytes, zeroPages, ms(downtimeNanos),
+                domain, sourceDomid, target, targetDomid, rounds.size(), bytes, zeroPages, absentPages, pagedPages,
+                ms(downtimeNanos),
                 ms(suspendNanos), ms(totalNanos)));
         return sb.toString();
     }
@@ -84,6 +100,8 @@ public final class MigrationReport {
         }
         return sb.append("],\"bytes\":").append(bytes)
                 .append(",\"zero_pages\":").append(zeroPages)
+                .append(",\"absent_pages\":").append(absentPages)
+                .append(",\"paged_pages\":").append(pagedPages)
                 .append(",\"suspend_ms\":").append(ms(suspendNanos))
                 .append(",\"downtime_ms\":").append(ms(downtimeNanos))
                 .append(",\"total_ms\":").append(ms(totalNanos)).append("}\n").toString();

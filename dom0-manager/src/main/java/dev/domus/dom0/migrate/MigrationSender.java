@@ -14,6 +14,8 @@ import java.util.concurrent.locks.LockSupport;
 import dev.domus.abi.Xen;
 import dev.domus.abi.XenErrno;
 import dev.domus.dom0.migrate.MigrationException.Outcome;
+import dev.domus.dom0.overcommit.MemoryOps;
+import dev.domus.dom0.overcommit.PageTypes;
 import dev.domus.dom0.save.GuestPageIo;
 import dev.domus.dom0.save.ImageWriter;
 import dev.domus.dom0.save.PageBatch;
@@ -27,7 +29,12 @@ import dev.domus.hv.boot.Dom0;
  * round limit is reached; then the guest is suspended (cooperatively, by the caller), the
  * last dirty pages, the vCPU and xenstore state and END go out, and the target is told to
  * commit (see {@link MigrationProtocol}). Pages are read through read-only foreign maps, so
- * reading them does not dirty them; zero pages go as type-only entries (no data).
+ * reading them does not dirty them; zero pages go as type-only entries (no data). As a save
+ * does, each round first reads the P2M types of the PFNs it sends: a paged-out page's data is
+ * read from the domain's paging file ({@code XENMEM_paging_op_domus_read}), never paged in
+ * (a migration off an overcommitted host must not grow its memory), and a ballooned PFN goes
+ * as absent. A PFN the guest balloons out or in during the migration is marked dirty by the
+ * hypervisor, so the next round sends it as it is then: absent, or populated with its data.
  *
  * <p>On failure before the commit point nothing here destroys or resumes anything: the
  * exception's {@link MigrationException#outcome()} tells the caller what to do.
@@ -101,6 +108,8 @@ public final class MigrationSender {
         private final int[] err = new int[GuestPageIo.BATCH];
         private final byte[] page = new byte[PAGE];
         private final PageBatch batch = new PageBatch();
+        private final int[] types = new int[MemoryOps.TYPE_BATCH];
+        private long pagedCarried;
         private InputStream in;
         private ImageWriter w;
         private String phase = "connecting";
@@ -127,7 +136,7 @@ public final class MigrationSender {
             InetSocketAddress to = address(hostPort);
             boolean committed = false;
             boolean done = false;
-            try (Socket s = new Socket(); GuestPageIo io = new GuestPageIo(dom0);
+            try (Socket s = new Socket(); GuestPageIo io = new GuestPageIo(dom0); MemoryOps ops = new MemoryOps(dom0);
                  LogDirty dirty = new LogDirty(dom0, domid, info.nrPages())) {
                 try {
                     s.connect(to, CONNECT_TIMEOUT_MS);
@@ -163,7 +172,7 @@ public final class MigrationSender {
                         phase = "pre-copy round " + round;
                         long t = System.nanoTime();
                         long b0 = w.bytes();
-                        long sent = send(io, pending, round, false);
+                        long sent = send(io, ops, pending, round, false);
                         long left = clean(dirty, pending);
                         report.rounds.add(new MigrationReport.Round(round, sent, left, w.bytes() - b0,
                                 System.nanoTime() - t, false));
@@ -185,7 +194,7 @@ public final class MigrationSender {
                     phase = "stop-and-copy (round " + last + ")";
                     long b0 = w.bytes();
                     clean(dirty, pending);
-                    long sent = send(io, pending, last, true);
+                    long sent = send(io, ops, pending, last, true);
                     for (long[] v : source.vcpus()) {
                         w.vcpu((int) v[0], v[1] != 0, v[2]);
                     }
@@ -212,6 +221,8 @@ public final class MigrationSender {
                     report.downtimeNanos = System.nanoTime() - stopped;
                     report.bytes = w.bytes();
                     report.zeroPages = batch.zeroPages();
+                    report.absentPages = batch.absentPages();
+                    report.pagedPages = pagedCarried;
                     report.totalNanos = System.nanoTime() - t0;
                     done = true;
                     return report;
@@ -282,8 +293,14 @@ public final class MigrationSender {
             return n;
         }
 
-        /** Sends and clears every page in {@code pending}; returns how many were sent. */
-        private long send(GuestPageIo io, long[] pending, int round, boolean last) throws IOException, MigrationException {
+        /**
+         * Sends and clears every page in {@code pending}; returns how many were sent. The P2M
+         * types are read a {@link MemoryOps#TYPE_BATCH} of PFNs at a time: paged-out pages come
+         * from the paging file and ballooned PFNs go as absent, neither mapped; the rest are
+         * mapped read-only a {@link GuestPageIo#BATCH} at a time.
+         */
+        private long send(GuestPageIo io, MemoryOps ops, long[] pending, int round, boolean last)
+                throws IOException, MigrationException {
             long total = 0;
             for (long word : pending) {
                 total += Long.bitCount(word);
@@ -295,23 +312,51 @@ public final class MigrationSender {
             }
             long sent = 0;
             int n = 0;
-            for (int wi = 0; wi < pending.length; wi++) {
-                long bits = pending[wi];
-                pending[wi] = 0;
-                while (bits != 0) {
-                    long pfn = (long) wi * 64 + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    if (pfn >= info.nrPages() || info.isSpecial(pfn)) {
-                        continue;
-                    }
-                    pfns[n++] = pfn;
-                    if (n == GuestPageIo.BATCH) {
-                        writingSince = System.nanoTime();
-                        sent += sendBatch(io, n);
-                        writingSince = 0;
-                        n = 0;
-                        progress.update(round, last, sent, total, w.bytes());
-                        checkTarget();
+            long nrPages = info.nrPages();
+            for (long first = 0; first < nrPages; first += MemoryOps.TYPE_BATCH) {
+                int len = (int) Math.min(MemoryOps.TYPE_BATCH, nrPages - first);
+                int w0 = (int) (first >>> 6);
+                int w1 = (int) Math.min(pending.length, (first + len + 63) >>> 6);
+                boolean any = false;
+                for (int wi = w0; wi < w1 && !any; wi++) {
+                    any = pending[wi] != 0;
+                }
+                if (!any) {
+                    continue;
+                }
+                long rc = ops.pageTypes(domid, first, len, types);
+                if (rc < 0) {
+                    throw fail("reading the page types of domain " + domid + " failed: XEN error " + (-rc), Outcome.SOURCE);
+                }
+                for (int wi = w0; wi < w1; wi++) {
+                    long bits = pending[wi];
+                    pending[wi] = 0;
+                    while (bits != 0) {
+                        long pfn = (long) wi * 64 + Long.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                        if (pfn >= nrPages || info.isSpecial(pfn)) {
+                            continue;
+                        }
+                        int type = types[(int) (pfn - first)];
+                        if (type == PageTypes.BALLOONED) {
+                            room();
+                            batch.absent(pfn);
+                            sent++;
+                            continue;
+                        }
+                        if (type == PageTypes.PAGED && fromPagingFile(ops, pfn)) {
+                            sent++;
+                            continue;
+                        }
+                        pfns[n++] = pfn;
+                        if (n == GuestPageIo.BATCH) {
+                            writingSince = System.nanoTime();
+                            sent += sendBatch(io, n);
+                            writingSince = 0;
+                            n = 0;
+                            progress.update(round, last, sent, total, w.bytes());
+                            checkTarget();
+                        }
                     }
                 }
             }
@@ -325,6 +370,34 @@ public final class MigrationSender {
             progress.update(round, last, sent, total, w.bytes());
             checkTarget();
             return sent;
+        }
+
+        /** Writes out a full page batch, so one more entry fits. */
+        private void room() throws IOException {
+            if (batch.full()) {
+                writingSince = System.nanoTime();
+                batch.writeTo(w);
+                writingSince = 0;
+            }
+        }
+
+        /**
+         * Adds paged-out page {@code pfn} with its data from the paging file; false if it was
+         * paged in since its type was read (then it is mapped like any other page).
+         */
+        private boolean fromPagingFile(MemoryOps ops, long pfn) throws IOException, MigrationException {
+            long rc = ops.readPagedOut(domid, pfn, page, 0);
+            if (rc == -XenErrno.XEN_EINVAL) {
+                return false;
+            }
+            if (rc < 0) {
+                throw fail("paged-out page " + pfn + " of domain " + domid + " cannot be read from its paging file: "
+                        + "XEN error " + (-rc), Outcome.SOURCE);
+            }
+            room();
+            batch.page(pfn, page, 0);
+            pagedCarried++;
+            return true;
         }
 
         private int sendBatch(GuestPageIo io, int n) throws IOException, MigrationException {
@@ -401,6 +474,8 @@ public final class MigrationSender {
                         report.targetDomid = Integer.parseInt(MigrationProtocol.rest(line).trim());
                         report.downtimeNanos = System.nanoTime() - stoppedAt; // an upper bound: it ran sooner
                         report.zeroPages = batch.zeroPages();
+                        report.absentPages = batch.absentPages();
+                        report.pagedPages = pagedCarried;
                         report.totalNanos = System.nanoTime() - t0;
                         report.bytes = w.bytes();
                         return report;
