@@ -401,27 +401,24 @@ public final class MigrationSender {
         }
 
         private int sendBatch(GuestPageIo io, int n) throws IOException, MigrationException {
+            // No unmapAll after the batch: the next one's map replaces these read-only mappings in
+            // its one hypercall, and closing the GuestPageIo removes the last ones.
             long rc = io.mapReadOnly(domid, pfns, n, err);
-            try {
-                if (rc < 0) {
-                    throw fail("mapping pages of domain " + domid + " failed: XEN error " + (-rc), Outcome.SOURCE);
+            if (rc < 0) {
+                throw fail("mapping pages of domain " + domid + " failed: XEN error " + (-rc), Outcome.SOURCE);
+            }
+            for (int i = 0; i < n; i++) {
+                if (batch.full()) {
+                    batch.writeTo(w);
                 }
-                for (int i = 0; i < n; i++) {
-                    if (batch.full()) {
-                        batch.writeTo(w);
-                    }
-                    if (err[i] == 0) {
-                        io.read(i, page, 0);
-                        batch.page(pfns[i], page, 0);
-                    } else if (err[i] == -XenErrno.XEN_EINVAL) {
-                        batch.absent(pfns[i]);
-                    } else {
-                        throw fail("page " + pfns[i] + " of domain " + domid + " cannot be mapped: XEN error "
-                                + (-err[i]), Outcome.SOURCE);
-                    }
+                if (err[i] == 0) {
+                    batch.read(io, i, pfns[i]);
+                } else if (err[i] == -XenErrno.XEN_EINVAL) {
+                    batch.absent(pfns[i]);
+                } else {
+                    throw fail("page " + pfns[i] + " of domain " + domid + " cannot be mapped: XEN error "
+                            + (-err[i]), Outcome.SOURCE);
                 }
-            } finally {
-                io.unmapAll();
             }
             return n;
         }
