@@ -38,8 +38,8 @@ package dev.domus.abi;
  * (its {@code count} argument) and the bytes of {@code CONSOLEIO_write}.
  * {@code wake_latency} is the scheduler's wake-to-run histogram, summed over the vCPUs: an
  * entry with {@code op} = b counts the wake-ups (blocked or paused to runnable) that were given
- * a pCPU within [2^(b-1), 2^b) ns; b runs from {@link #DOMUS_WAKE_LATENCY_MIN_LOG2} (which also
- * counts everything faster) to {@link #DOMUS_WAKE_LATENCY_MAX_LOG2} (everything slower).
+ * a pCPU within [2^(b-1), 2^b) ns; b runs from {@link #DOMUS_STATS_WAKE_LATENCY_MIN_LOG2} (which also
+ * counts everything faster) to {@link #DOMUS_STATS_WAKE_LATENCY_MAX_LOG2} (everything slower).
  * {@code wake_latency_sum} (op 0) is the total of those latencies in ns.
  *
  * <p>Privileged (Dom0) only. Errors: {@code -XEN_EPERM} (not Dom0), {@code -XEN_ESRCH} (no
@@ -74,14 +74,14 @@ public final class DomusStats {
     public static final int DOMUS_STATS_wake_latency_sum = 4;
 
     /** The first wake-latency bucket: 2^10 ns (about 1 us) and below. */
-    public static final int DOMUS_WAKE_LATENCY_MIN_LOG2 = 10;
+    public static final int DOMUS_STATS_WAKE_LATENCY_MIN_LOG2 = 10;
     /** The last wake-latency bucket: above 2^32 ns (about 4.3 s). */
-    public static final int DOMUS_WAKE_LATENCY_MAX_LOG2 = 33;
+    public static final int DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 = 33;
 
     /** The wake-latency bucket (an {@code op} value) a latency of {@code ns} falls in. */
     public static int wakeLatencyBucket(long ns) {
         int b = 64 - Long.numberOfLeadingZeros(Math.max(0, ns)); // ns < 2^b
-        return Math.max(DOMUS_WAKE_LATENCY_MIN_LOG2, Math.min(DOMUS_WAKE_LATENCY_MAX_LOG2, b));
+        return Math.max(DOMUS_STATS_WAKE_LATENCY_MIN_LOG2, Math.min(DOMUS_STATS_WAKE_LATENCY_MAX_LOG2, b));
     }
 
     /** Sub-ops 0..{@value} are counted one by one. */

@@ -139,8 +139,8 @@ final class DomainCounterMetrics {
     private static final double[] WAKE_BOUNDS = wakeBounds();
 
     private static double[] wakeBounds() {
-        int min = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2;
-        int max = DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2;
+        int min = DomusStats.DOMUS_STATS_WAKE_LATENCY_MIN_LOG2;
+        int max = DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2;
         double[] b = new double[max - min + 1];
         for (int i = min; i < max; i++) {
             b[i - min] = (1L << i) / 1e9;
@@ -151,8 +151,8 @@ final class DomainCounterMetrics {
 
     /** The per-bucket (not cumulative) counts, in WAKE_BOUNDS' order, from the toolstack's keys. */
     private static long[] wakeCounts(DomainSample d) {
-        int min = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2;
-        int max = DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2;
+        int min = DomusStats.DOMUS_STATS_WAKE_LATENCY_MIN_LOG2;
+        int max = DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2;
         long[] c = new long[max - min + 1];
         for (int i = min; i < max; i++) {
             c[i - min] = d.counter("wake_latency_le_ns:" + (1L << i));

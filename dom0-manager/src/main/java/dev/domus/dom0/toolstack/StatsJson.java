@@ -92,7 +92,7 @@ final class StatsJson {
                         }
                     }
                     case DomusStats.DOMUS_STATS_wake_latency -> num(sb, "wake_latency_le_ns:"
-                            + (e.op() >= DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 ? "inf" : Long.toString(1L << e.op())), e.count());
+                            + (e.op() >= DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 ? "inf" : Long.toString(1L << e.op())), e.count());
                     case DomusStats.DOMUS_STATS_wake_latency_sum -> num(sb, "wake_latency_sum_ns", e.count());
                     default -> {
                         // a kind this Dom0 does not know: left out

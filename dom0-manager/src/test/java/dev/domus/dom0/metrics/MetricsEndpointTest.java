@@ -331,7 +331,7 @@ class MetricsEndpointTest {
             }
         }
         assertEquals(count, value(s, wake + "_bucket", with(l, "le", "+Inf")));
-        assertEquals(DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 - DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2 + 1, buckets);
+        assertEquals(DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 - DomusStats.DOMUS_STATS_WAKE_LATENCY_MIN_LOG2 + 1, buckets);
         // Block counters exist for every domain, zero without a disk.
         assertEquals(0, value(s, "domus_domain_block_requests_total", with(l, "op", "read")));
         assertEquals(0, value(s, "domus_domain_block_bytes_total", with(l, "op", "write")));

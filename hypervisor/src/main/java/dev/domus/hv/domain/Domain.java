@@ -518,7 +518,7 @@ public final class Domain implements EventChannels.Notifier {
      * last index the sum of the latencies in ns.
      */
     public long[] wakeLatency() {
-        long[] out = new long[dev.domus.abi.DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 + 2];
+        long[] out = new long[dev.domus.abi.DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 + 2];
         for (Vcpu v : vcpus) {
             v.addWakeLatency(out);
         }

@@ -54,7 +54,7 @@ final class DomainStatsOp {
         }
         long[] wake = d.wakeLatency();
         int sumAt = wake.length - 1;
-        for (int bucket = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2; bucket < sumAt; bucket++) {
+        for (int bucket = DomusStats.DOMUS_STATS_WAKE_LATENCY_MIN_LOG2; bucket < sumAt; bucket++) {
             if (wake[bucket] != 0 && w.put(bucket, DomusStats.DOMUS_STATS_SUBOP_NONE, 0, DomusStats.DOMUS_STATS_wake_latency,
                     wake[bucket]) < 0) {
                 return -dev.domus.abi.XenErrno.XEN_EFAULT;

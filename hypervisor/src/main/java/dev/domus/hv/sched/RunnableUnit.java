@@ -34,7 +34,7 @@ public abstract class RunnableUnit {
      * Wake-to-run latencies by DomusStats bucket (index = log2 bound), and their sum in ns.
      * Single writer, the unit's own thread; read racily for statistics.
      */
-    private final long[] wakeLatency = new long[DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2 + 1];
+    private final long[] wakeLatency = new long[DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 + 1];
     private long wakeLatencySumNs;
 
     protected RunnableUnit(SchedUnit unit) {
@@ -93,7 +93,7 @@ public abstract class RunnableUnit {
     /**
      * Adds the wake-to-run histogram into {@code out}: {@code out[b]} for bucket b (see
      * {@link DomusStats#DOMUS_STATS_wake_latency}), the sum in ns at index
-     * {@code DOMUS_WAKE_LATENCY_MAX_LOG2 + 1} (under the lock).
+     * {@code DOMUS_STATS_WAKE_LATENCY_MAX_LOG2 + 1} (under the lock).
      */
     final void addWakeLatency(long[] out) {
         for (int b = 0; b < wakeLatency.length; b++) {

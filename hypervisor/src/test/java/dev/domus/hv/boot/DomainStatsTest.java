@@ -58,7 +58,7 @@ class DomainStatsTest {
         /** Wake-ups counted in the scheduler's wake-to-run histogram, all buckets. */
         long wakeUps() {
             long n = 0;
-            for (int b = DomusStats.DOMUS_WAKE_LATENCY_MIN_LOG2; b <= DomusStats.DOMUS_WAKE_LATENCY_MAX_LOG2; b++) {
+            for (int b = DomusStats.DOMUS_STATS_WAKE_LATENCY_MIN_LOG2; b <= DomusStats.DOMUS_STATS_WAKE_LATENCY_MAX_LOG2; b++) {
                 n += entries.getOrDefault(DomusStats.DOMUS_STATS_wake_latency + "/" + b + "/"
                         + DomusStats.DOMUS_STATS_SUBOP_NONE + "/0", 0L);
             }
