@@ -253,6 +253,16 @@ public final class Domctl {
     public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1;
 
     /**
+     * XEN_DOMCTL_vm_event_op's {@code op}: there are currently three rings available for VM
+     * events (sharing, monitor and paging); this hypercall controls them (enable/disable) and
+     * signals the hypervisor to pull responses (resume) from the given ring.
+     */
+    public static final int XEN_VM_EVENT_ENABLE = 0;
+    public static final int XEN_VM_EVENT_DISABLE = 1;
+    public static final int XEN_VM_EVENT_RESUME = 2;
+    public static final int XEN_VM_EVENT_GET_VERSION = 3;
+
+    /**
      * Monitor helper.
      *
      * As with paging, use the domctl for teardown/setup of the

@@ -30,4 +30,25 @@ public final class DomusMemoryOp {
      * paging file cannot be read, {@code -XEN_EFAULT} for a bad buffer.
      */
     public static final int XENMEM_paging_op_domus_read = 0xf0;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension; Xen 4.17 assigns 0 to 2): marks the
+     * never-populated (or ballooned) PFNs {@code gfn .. gfn + buffer - 1} of {@code domain}
+     * paged out with their content held by the pager (a lazy restore: Dom0 holds the pages in
+     * the save image). {@code buffer} carries the number of pages, not an address. No frame is
+     * allocated; a guest touch posts a {@code VM_EVENT_REASON_MEM_PAGING} request on the paging
+     * ring and waits for {@code XENMEM_paging_op_prep}. Dom0 only; needs the paging ring
+     * enabled ({@code -XEN_EINVAL} otherwise, or for a range outside the domain's space);
+     * {@code -XEN_EEXIST} if a PFN of the range holds memory (nothing is changed);
+     * {@code -XEN_ENOMEM} beyond the domain's max_pages. Returns the number of pages marked.
+     */
+    public static final int XENMEM_paging_op_domus_populate_paged = 0xf1;
+
+    /**
+     * {@code XENMEM_acquire_resource} type (Domus extension; Xen 4.17 assigns 0 to 2): the frame
+     * of {@code domid}'s VM event ring ({@code id} = {@code XEN_DOMCTL_VM_EVENT_OP_PAGING}, one
+     * frame), mapped at the caller's gfn in {@code frame_list}, as Xen maps ioreq server pages.
+     * The ring is not in the guest's physmap, so the guest cannot touch it. Dom0 only.
+     */
+    public static final int XENMEM_resource_domus_vm_event = 0x0f00;
 }

@@ -44,6 +44,8 @@ class HeaderConstantsTest {
             Map.entry("XENMAPSPACE_domus_gmfn_foreign_ro", "the Domus map-space extension, checked unassigned below"),
             Map.entry("XEN_DOMCTL_domus_getstats", "the Domus stats domctl, checked unassigned below"),
             Map.entry("XENMEM_paging_op_domus_read", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_populate_paged", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("XENMEM_resource_domus_vm_event", "the Domus resource type, checked unassigned below"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -205,5 +207,21 @@ class HeaderConstantsTest {
         assertTrue(taken.contains(MemoryOp.XENMEM_paging_op_evict));
         assertTrue(!taken.contains(DomusMemoryOp.XENMEM_paging_op_domus_read),
                 "Xen 4.17 assigns paging sub-op " + DomusMemoryOp.XENMEM_paging_op_domus_read);
+        assertTrue(!taken.contains(DomusMemoryOp.XENMEM_paging_op_domus_populate_paged),
+                "Xen 4.17 assigns paging sub-op " + DomusMemoryOp.XENMEM_paging_op_domus_populate_paged);
+    }
+
+    @Test
+    void domusVmEventResourceTakesATypeXenLeavesUnassigned() throws IOException {
+        XenHeaders.assumeHeaders();
+        String memh = Files.readString(XenHeaders.ROOT.resolve("memory.h"));
+        Matcher m = Pattern.compile("(?m)^#define\\s+XENMEM_resource_[a-z_]+\\s+(\\d+)").matcher(memh);
+        Set<Integer> taken = new java.util.HashSet<>();
+        while (m.find()) {
+            taken.add(Integer.parseInt(m.group(1)));
+        }
+        assertTrue(taken.contains(MemoryOp.XENMEM_resource_grant_table));
+        assertTrue(!taken.contains(DomusMemoryOp.XENMEM_resource_domus_vm_event),
+                "Xen 4.17 assigns resource type " + DomusMemoryOp.XENMEM_resource_domus_vm_event);
     }
 }

@@ -38,6 +38,7 @@ final class XenHeaders {
             "#include <xen/version.h>",
             "#include <xen/sysctl.h>",
             "#include <xen/domctl.h>",
+            "#include <xen/vm_event.h>",
             "#include <xen/io/xs_wire.h>",
             "#include <xen/io/xenbus.h>",
             "#include <xen/io/ring.h>",

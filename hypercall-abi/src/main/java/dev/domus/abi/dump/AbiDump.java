@@ -10,6 +10,7 @@ import java.util.Map;
 import dev.domus.abi.Blkif;
 import dev.domus.abi.ConsoleIo;
 import dev.domus.abi.Domctl;
+import dev.domus.abi.VmEvent;
 import dev.domus.abi.DomusAsync;
 import dev.domus.abi.DomusDomctl;
 import dev.domus.abi.DomusMemoryOp;
@@ -56,7 +57,7 @@ public final class AbiDump {
             EventChannelOp.class, Virq.class, GrantTableOp.class, VcpuOp.class, XenVersion.class,
             ConsoleIo.class, Sysctl.class, Domctl.class, MmuUpdate.class, XsWire.class,
             XenbusState.class, StartInfo.class, SharedInfo.class, Blkif.class, DomusAsync.class,
-            DomusDomctl.class, DomusMemoryOp.class, DomusStats.class);
+            DomusDomctl.class, DomusMemoryOp.class, DomusStats.class, VmEvent.class);
 
     private final Map<String, Long> constants;
     private final List<StructLayout> structs;
