@@ -48,9 +48,14 @@ final class MemPhysmap implements Physmap {
     @Override
     public synchronized GuestMemory vcpuView(int vcpu) {
         if (vcpuViews[vcpu] == null) {
-            vcpuViews[vcpu] = memory.newView();
+            vcpuViews[vcpu] = memory.newView(vcpu);
         }
         return vcpuViews[vcpu];
+    }
+
+    @Override
+    public void abortWaits() {
+        memory.abortPagerWaits();
     }
 
     @Override

@@ -448,6 +448,7 @@ public final class Domain implements EventChannels.Notifier {
         for (Vcpu v : vcpus) {
             v.kill();
         }
+        physmap.abortWaits(); // a vCPU waiting for the pager would otherwise outwait the join
         Thread self = Thread.currentThread();
         for (VcpuThread t : toJoin) {
             if (t == self) {

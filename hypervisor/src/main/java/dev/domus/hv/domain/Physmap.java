@@ -72,6 +72,13 @@ public interface Physmap {
      */
     long peekDirty(byte[] bitmap, long pages, boolean clean);
 
+    /**
+     * The domain is being destroyed: threads waiting on its memory (a vCPU waiting for the
+     * pager to bring a page in) stop waiting, so the core can join the vCPU threads.
+     */
+    default void abortWaits() {
+    }
+
     /** The vCPU passed a quiescent point (hypercall entry, safepoint). */
     default void quiesce(int vcpu) {
     }

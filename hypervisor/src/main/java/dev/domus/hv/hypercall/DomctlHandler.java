@@ -103,12 +103,74 @@ final class DomctlHandler implements HypercallHandler {
                 return shadowOp(ctx, arg, d);
             case Domctl.XEN_DOMCTL_getpageframeinfo3:
                 return pageFrameInfo(ctx, d);
+            case Domctl.XEN_DOMCTL_vm_event_op:
+                return vmEventOp(ctx, arg, d);
             case DomusDomctl.XEN_DOMCTL_domus_kernel:
                 return kernel(ctx, d);
             case DomusStats.XEN_DOMCTL_domus_getstats:
                 return DomainStatsOp.getstats(ctx, arg, d);
             default:
                 return -XenErrno.XEN_ENOSYS;
+        }
+    }
+
+    /**
+     * XEN_DOMCTL_vm_event_op ({@code struct xen_domctl_vm_event_op}: op @0, mode @4, u @8),
+     * mode XEN_DOMCTL_VM_EVENT_OP_PAGING only (others {@code -XEN_ENOSYS}), on a guest domain
+     * ({@code -XEN_EINVAL} for Dom0):
+     * <ul>
+     *   <li>XEN_VM_EVENT_ENABLE sets up the paging ring (a hypervisor frame Dom0 maps with
+     *       {@code XENMEM_acquire_resource}, type {@code XENMEM_resource_domus_vm_event}) and an
+     *       unbound event channel port of the domain for Dom0, returned in OUT
+     *       {@code u.enable.port}; {@code -XEN_EBUSY} if already enabled, {@code -XEN_ENOMEM}
+     *       if no frame or port is free;</li>
+     *   <li>XEN_VM_EVENT_DISABLE tears it down ({@code -XEN_EINVAL} if not enabled);</li>
+     *   <li>XEN_VM_EVENT_RESUME consumes the responses on the ring (returns how many);</li>
+     *   <li>XEN_VM_EVENT_GET_VERSION writes VM_EVENT_INTERFACE_VERSION into OUT {@code u.version}.</li>
+     * </ul>
+     */
+    private long vmEventOp(CallContext ctx, long arg, Domain d) {
+        UnsafeBuffer b = ctx.buffer();
+        int op = b.getInt(U, LITTLE_ENDIAN);
+        int mode = b.getInt(U + 4, LITTLE_ENDIAN);
+        if (op == Domctl.XEN_VM_EVENT_GET_VERSION) {
+            b.putInt(U + 8, dev.domus.abi.VmEvent.VM_EVENT_INTERFACE_VERSION, LITTLE_ENDIAN);
+            return ctx.copyOut(arg + 24, U + 8, 4);
+        }
+        if (mode != Domctl.XEN_DOMCTL_VM_EVENT_OP_PAGING) {
+            return -XenErrno.XEN_ENOSYS;
+        }
+        dev.domus.hv.mem.DomainMemory dm = d.physmap().domainMemory();
+        if (d.isPrivileged() || dm == null) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        switch (op) {
+            case Domctl.XEN_VM_EVENT_ENABLE: {
+                if (dm.pager() != null) {
+                    return -XenErrno.XEN_EBUSY;
+                }
+                int port = d.events().allocUnbound(0);
+                if (port < 0) {
+                    return port;
+                }
+                dev.domus.hv.evtchn.EventChannels ev = d.events();
+                dev.domus.hv.mem.PagingRing ring = dm.enablePager(port, () -> ev.send(port), d.vcpuCount());
+                if (ring == null) {
+                    ev.close(port);
+                    return dm.pager() != null ? -XenErrno.XEN_EBUSY
+                        : dm.isDying() ? -XenErrno.XEN_ESRCH : -XenErrno.XEN_ENOMEM;
+                }
+                b.putInt(U + 8, port, LITTLE_ENDIAN);
+                return ctx.copyOut(arg + 24, U + 8, 4);
+            }
+            case Domctl.XEN_VM_EVENT_DISABLE:
+                return dm.disablePager();
+            case Domctl.XEN_VM_EVENT_RESUME: {
+                dev.domus.hv.mem.PagingRing ring = dm.pager();
+                return ring == null ? -XenErrno.XEN_EINVAL : ring.resume();
+            }
+            default:
+                return -XenErrno.XEN_EINVAL;
         }
     }
 

@@ -53,8 +53,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       {@code nominate} revokes write access to a page, {@code evict} writes it to the domain's
  *       paging file and frees its frame ({@code -XEN_EBUSY} if written since the nomination,
  *       {@code -XEN_EAGAIN} to retry, {@code -XEN_EIO} if the file cannot take it: the page
- *       stays in memory). {@code prep} is {@code -XEN_EOPNOTSUPP}: the hypervisor reads a page
- *       back from the paging file itself on the guest's next access. The Domus extension
+ *       stays in memory). The hypervisor reads a page back from the paging file itself on the
+ *       guest's next access; {@code prep} (with {@code buffer}: the page's 4096 bytes) pages a
+ *       page in with content from Dom0, which is how a page whose content only Dom0 holds (a
+ *       lazy restore, see {@code dev.domus.hv.mem.PagingRing}) comes in: {@code -XEN_ENOENT}
+ *       if the page is not paged out (already in), {@code -XEN_EINVAL} without a buffer or
+ *       for a gfn outside the domain. The Domus extension
+ *       {@code XENMEM_paging_op_domus_populate_paged} marks a range paged with Dom0 holding
+ *       the content. The Domus extension
  *       {@code XENMEM_paging_op_domus_read} copies a paged-out page into {@code buffer}
  *       without paging it in (for save and migration).</li>
  *   <li>{@code XENMEM_get_sharing_freed_pages}, {@code XENMEM_get_sharing_shared_pages}: host
@@ -79,6 +85,8 @@ final class MemoryOpHandler implements HypercallHandler {
 
     private final DomainTable domains;
     private final PhysmapFactory memory;
+    /** A view of the calling context's bulk area, where a prep's page is copied in (one per thread). */
+    private final ThreadLocal<UnsafeBuffer> prepPages = ThreadLocal.withInitial(() -> new UnsafeBuffer(0, 0));
 
     MemoryOpHandler(DomainTable domains, PhysmapFactory memory) {
         this.domains = domains;
@@ -130,6 +138,8 @@ final class MemoryOpHandler implements HypercallHandler {
                 return sharingOp(ctx, arg);
             case MemoryOp.XENMEM_paging_op:
                 return pagingOp(ctx, arg);
+            case MemoryOp.XENMEM_acquire_resource:
+                return acquireResource(ctx, arg);
             case MemoryOp.XENMEM_get_sharing_freed_pages:
                 return memory.sharingFreedPages();
             case MemoryOp.XENMEM_get_sharing_shared_pages:
@@ -241,6 +251,20 @@ final class MemoryOpHandler implements HypercallHandler {
                 return dm.nominatePageOut(gfn);
             case MemoryOp.XENMEM_paging_op_evict:
                 return dm.evictPage(gfn);
+            case MemoryOp.XENMEM_paging_op_prep: {
+                long buffer = b.getLong(A + 8, LITTLE_ENDIAN);
+                if (buffer == 0) {
+                    return -XenErrno.XEN_EINVAL; // Domus always takes the content from the pager
+                }
+                if (ctx.copyIn(buffer, BULK, Xen.PAGE_SIZE) < 0) {
+                    return -XenErrno.XEN_EFAULT;
+                }
+                UnsafeBuffer prepPage = prepPages.get();
+                prepPage.wrap(b, BULK, Xen.PAGE_SIZE);
+                return dm.prepPage(gfn, prepPage);
+            }
+            case DomusMemoryOp.XENMEM_paging_op_domus_populate_paged:
+                return dm.populatePaged(gfn, b.getLong(A + 8, LITTLE_ENDIAN));
             case DomusMemoryOp.XENMEM_paging_op_domus_read: {
                 long buffer = b.getLong(A + 8, LITTLE_ENDIAN);
                 int r = dm.readPagedOut(gfn, new UnsafeBuffer(b, BULK, Xen.PAGE_SIZE));
@@ -249,6 +273,61 @@ final class MemoryOpHandler implements HypercallHandler {
             default:
                 return -XenErrno.XEN_EOPNOTSUPP;
         }
+    }
+
+    /**
+     * {@code struct xen_mem_acquire_resource} (domid @0, type @2, id @4, nr_frames @8, pad @12,
+     * frame @16, frame_list @24; 32 bytes). Domus has one resource, the Domus extension
+     * {@code XENMEM_resource_domus_vm_event} (id {@code XEN_DOMCTL_VM_EVENT_OP_PAGING}, one frame):
+     * the domain's paging ring, mapped at the caller's gfn {@code frame_list[0]} (Dom0 is
+     * auto-translated). With {@code nr_frames} 0 and no list, OUT {@code nr_frames} = 1. Dom0 only
+     * ({@code -XEN_EPERM}); {@code -XEN_EOPNOTSUPP} for other types; {@code -XEN_ENOENT} if the
+     * ring is not enabled; {@code -XEN_EINVAL} for another id, frame or count.
+     */
+    private long acquireResource(CallContext ctx, long arg) {
+        if (!ctx.privileged()) {
+            return -XenErrno.XEN_EPERM;
+        }
+        UnsafeBuffer b = ctx.buffer();
+        int rc = ctx.copyIn(arg, A, 32);
+        if (rc < 0) {
+            return rc;
+        }
+        int domid = b.getShort(A, LITTLE_ENDIAN) & 0xffff;
+        int type = b.getShort(A + 2, LITTLE_ENDIAN) & 0xffff;
+        int id = b.getInt(A + 4, LITTLE_ENDIAN);
+        int nrFrames = b.getInt(A + 8, LITTLE_ENDIAN);
+        long frame = b.getLong(A + 16, LITTLE_ENDIAN);
+        long list = b.getLong(A + 24, LITTLE_ENDIAN);
+        if (type != DomusMemoryOp.XENMEM_resource_domus_vm_event) {
+            return -XenErrno.XEN_EOPNOTSUPP;
+        }
+        if (domains.get(domid) == null) {
+            return -XenErrno.XEN_ESRCH;
+        }
+        DomainMemory dm = guestMemory(domid);
+        if (dm == null || id != dev.domus.abi.Domctl.XEN_DOMCTL_VM_EVENT_OP_PAGING) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        if (nrFrames == 0 && list == 0) {
+            b.putInt(A + 8, 1, LITTLE_ENDIAN);
+            return ctx.copyOut(arg + 8, A + 8, 4);
+        }
+        if (nrFrames != 1 || frame != 0) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        dev.domus.hv.mem.PagingRing ring = dm.pager();
+        if (ring == null) {
+            return -XenErrno.XEN_ENOENT;
+        }
+        if (ctx.copyIn(list, BULK, 8) < 0) {
+            return -XenErrno.XEN_EFAULT;
+        }
+        DomainMemory mine = ctx.domain().physmap().domainMemory();
+        if (mine == null) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        return mine.mapFrame(b.getLong(BULK, LITTLE_ENDIAN), ring.mfn());
     }
 
     private long reservation(CallContext ctx, int cmd, long arg) {

@@ -8,6 +8,7 @@ import static dev.domus.abi.XenErrno.XEN_EEXIST;
 import static dev.domus.abi.XenErrno.XEN_EFAULT;
 import static dev.domus.abi.XenErrno.XEN_EINVAL;
 import static dev.domus.abi.XenErrno.XEN_EIO;
+import static dev.domus.abi.XenErrno.XEN_ENOENT;
 import static dev.domus.abi.XenErrno.XEN_ENOMEM;
 import static dev.domus.abi.XenErrno.XEN_ESRCH;
 import static dev.domus.hv.mem.MachineMemory.UNSAFE;
@@ -114,6 +115,17 @@ public final class DomainMemory {
     private long pages;
     private PageStore pageStore;
 
+    /** The pager's ring (vm_event paging), or null; see {@link #enablePager}. */
+    private PagingRing pager;
+    /** Paged-out pages whose content only the pager holds (a lazy restore); null until used. */
+    private java.util.BitSet pagerBacked;
+    /** Pages of {@link #pagerBacked} already requested on the ring. */
+    private java.util.BitSet pagerRequested;
+    /** Pages of {@link #pagerBacked} the pager answered without content: a touch faults. */
+    private java.util.BitSet pagerFailed;
+    private int pagerWaiters;
+    private boolean pagerAborted;
+
     private volatile AtomicLongArray dirty;
     private long[] carry;
     private long lastCleanGeneration;
@@ -163,7 +175,13 @@ public final class DomainMemory {
      * GuestMemoryView#offline()} when it stops running guest code.
      */
     public synchronized GuestMemoryView newView() {
+        return newView(0);
+    }
+
+    /** As {@link #newView()}, for vCPU {@code vcpu} (named in the pager's requests). */
+    public synchronized GuestMemoryView newView(int vcpu) {
         GuestMemoryView v = new GuestMemoryView(this, p2m);
+        v.vcpuId = vcpu;
         GuestMemoryView[] old = views;
         GuestMemoryView[] next = java.util.Arrays.copyOf(old, old.length + 1);
         next[old.length] = v;
@@ -376,7 +394,9 @@ public final class DomainMemory {
         nominatedAt.remove(pfn);
         if (t == p2m_ram_paged) {
             p2m.set(pfn, 0, p2m_ballooned);
-            if (pageStore != null) {
+            if (isPagerBacked(pfn)) {
+                clearPagerBacked(pfn);
+            } else if (pageStore != null) {
                 pageStore.discard(domid, pfn);
             }
         } else {
@@ -424,7 +444,7 @@ public final class DomainMemory {
             int t = p2m.type(pfn);
             if (P2mType.hasFrame(t)) {
                 retire(p2m.mfn(pfn), gen, writableOwnerOf(pfn, t));
-            } else if (t == p2m_ram_paged && pageStore != null) {
+            } else if (t == p2m_ram_paged && pageStore != null && !isPagerBacked(pfn)) {
                 pageStore.discard(domid, pfn);
             }
             if (t != p2m_invalid) {
@@ -435,6 +455,13 @@ public final class DomainMemory {
         nominatedAt.clear();
         dirty = null;
         carry = null;
+        pagerBacked = null;
+        if (pager != null) {
+            pager.close();
+        }
+        if (pagerWaiters > 0) {
+            notifyAll(); // waiting vCPUs see the domain dying and fault
+        }
         reclaimLocked();
     }
 
@@ -479,6 +506,10 @@ public final class DomainMemory {
             case p2m_ram_shared:
                 return write ? breakSharing(pfn) : memory.frameAddress(p2m.mfn(pfn));
             case p2m_ram_paged: {
+                if (isPagerBacked(pfn)) {
+                    // Only the pager has it: the caller waits for it (awaitPager), outside this lock.
+                    return pager == null || pagerFailed.get((int) pfn) ? -XEN_EIO : -XEN_ENOENT;
+                }
                 int rc = pageIn(pfn);
                 return rc < 0 ? rc : resolveLocked(pfn, write);
             }
@@ -498,6 +529,9 @@ public final class DomainMemory {
         int t = p2m.type(pfn);
         if (errno == -XEN_ENOMEM) {
             return "out of memory breaking sharing or paging in (pfn 0x" + Long.toHexString(pfn) + ")";
+        }
+        if (errno == -XEN_EIO && isPagerBacked(pfn)) {
+            return "the pager (Dom0) could not supply the page (pfn 0x" + Long.toHexString(pfn) + ")";
         }
         if (errno == -XEN_EIO) {
             return "page-in failed (pfn 0x" + Long.toHexString(pfn) + ")";
@@ -570,12 +604,22 @@ public final class DomainMemory {
         while (length > 0) {
             int off = (int) (gpa & (PAGE_SIZE - 1));
             int n = Math.min(length, PAGE_SIZE - off);
+            long a;
             synchronized (this) {
-                long a = resolveLocked(gpa >>> PAGE_SHIFT, false);
-                if (a < 0) {
+                a = resolveLocked(gpa >>> PAGE_SHIFT, false);
+                if (a >= 0) {
+                    UNSAFE.copyMemory(null, (a & ~1L) + off, array, base, n);
+                }
+            }
+            if (a == -XEN_ENOENT) {
+                // Paged out with the pager: wait for it without the lock, then retry the page.
+                if (awaitPager(gpa >>> PAGE_SHIFT, 0) < 0) {
                     return -XEN_EFAULT;
                 }
-                UNSAFE.copyMemory(null, (a & ~1L) + off, array, base, n);
+                continue;
+            }
+            if (a < 0) {
+                return -XEN_EFAULT;
             }
             gpa += n;
             base += n;
@@ -601,12 +645,21 @@ public final class DomainMemory {
         while (length > 0) {
             int off = (int) (gpa & (PAGE_SIZE - 1));
             int n = Math.min(length, PAGE_SIZE - off);
+            long a;
             synchronized (this) {
-                long a = resolveLocked(gpa >>> PAGE_SHIFT, true);
-                if (a < 0 || (a & 1) == 0) {
+                a = resolveLocked(gpa >>> PAGE_SHIFT, true);
+                if (a >= 0 && (a & 1) != 0) {
+                    UNSAFE.copyMemory(array, base, null, (a & ~1L) + off, n);
+                }
+            }
+            if (a == -XEN_ENOENT) {
+                if (awaitPager(gpa >>> PAGE_SHIFT, 0) < 0) {
                     return -XEN_EFAULT;
                 }
-                UNSAFE.copyMemory(array, base, null, (a & ~1L) + off, n);
+                continue;
+            }
+            if (a < 0 || (a & 1) == 0) {
+                return -XEN_EFAULT;
             }
             gpa += n;
             base += n;
@@ -623,11 +676,26 @@ public final class DomainMemory {
      * @return 1 if set, 0 if the word was not {@code expected}, {@code -XEN_EFAULT} if the
      *         address is misaligned or not writable guest memory
      */
-    public synchronized int compareAndSetGuestInt(long gpa, int expected, int value) {
+    public int compareAndSetGuestInt(long gpa, int expected, int value) {
+        while (true) {
+            int rc = compareAndSetGuestIntOnce(gpa, expected, value);
+            if (rc != -XEN_ENOENT) {
+                return rc;
+            }
+            if (awaitPager(gpa >>> PAGE_SHIFT, 0) < 0) {
+                return -XEN_EFAULT;
+            }
+        }
+    }
+
+    private synchronized int compareAndSetGuestIntOnce(long gpa, int expected, int value) {
         if (gpa < 0 || (gpa & 3) != 0) {
             return -XEN_EFAULT;
         }
         long a = resolveLocked(gpa >>> PAGE_SHIFT, true);
+        if (a == -XEN_ENOENT) {
+            return -XEN_ENOENT;
+        }
         if (a < 0 || (a & 1) == 0) {
             return -XEN_EFAULT;
         }
@@ -1029,7 +1097,13 @@ public final class DomainMemory {
         if (dying) {
             return -XEN_ESRCH;
         }
-        if (!p2m.inRange(pfn) || p2m.type(pfn) != p2m_ram_paged || pageStore == null) {
+        if (!p2m.inRange(pfn) || p2m.type(pfn) != p2m_ram_paged) {
+            return -XEN_EINVAL;
+        }
+        if (isPagerBacked(pfn)) {
+            return -XEN_ENOENT; // only the pager holds it (a lazy restore still loading)
+        }
+        if (pageStore == null) {
             return -XEN_EINVAL;
         }
         try {
@@ -1044,6 +1118,255 @@ public final class DomainMemory {
     public synchronized int pageOut(long pfn) {
         int rc = nominatePageOut(pfn);
         return rc < 0 ? rc : evictPage(pfn);
+    }
+
+    // ------------------------------------------------------------------ the pager's ring (vm_event paging)
+
+    /**
+     * XEN_VM_EVENT_ENABLE for paging: sets up the domain's paging ring on a fresh frame of its
+     * own (outside its physmap), with {@code port} (the domain's end of the ring's event
+     * channel) and {@code notify} (raises it).
+     *
+     * @return the ring, or null if one is already set up, the domain is dying or the host has
+     *         no free frame (the caller tells them apart with {@link #pager()} and
+     *         {@link #isDying()})
+     */
+    public synchronized PagingRing enablePager(int port, Runnable notify, int maxVcpus) {
+        if (dying || pager != null) {
+            return null;
+        }
+        long mfn = allocFrame(-1);
+        if (mfn < 0) {
+            return null;
+        }
+        pager = new PagingRing(this, mfn, port, notify, Math.max(1, maxVcpus));
+        return pager;
+    }
+
+    /** The paging ring, or null. */
+    public synchronized PagingRing pager() {
+        return pager;
+    }
+
+    /**
+     * XEN_VM_EVENT_DISABLE: tears the ring down. Pages only the pager held can no longer come
+     * in: touching them faults from now on (and the vCPUs waiting for one fault now).
+     *
+     * @return 0, or {@code -XEN_EINVAL} if no ring is set up
+     */
+    public synchronized int disablePager() {
+        if (pager == null) {
+            return -XEN_EINVAL;
+        }
+        pager.close();
+        pager = null;
+        if (pagerWaiters > 0) {
+            notifyAll();
+        }
+        return 0;
+    }
+
+    private boolean isPagerBacked(long pfn) {
+        return pagerBacked != null && pfn >= 0 && pfn < Integer.MAX_VALUE && pagerBacked.get((int) pfn);
+    }
+
+    /** The page is in (or gone): it no longer waits for the pager. */
+    private void clearPagerBacked(long pfn) {
+        pagerBacked.clear((int) pfn);
+        pagerRequested.clear((int) pfn);
+        pagerFailed.clear((int) pfn);
+        if (pagerWaiters > 0) {
+            notifyAll();
+        }
+    }
+
+    /** Pages paged out whose content only the pager holds (not yet prepped). */
+    public synchronized long pagerBackedPages() {
+        return pagerBacked == null ? 0 : pagerBacked.cardinality();
+    }
+
+    /**
+     * XENMEM_paging_op_domus_populate_paged: marks PFNs {@code first .. first + count - 1}, none
+     * of which holds memory, paged out with their content held by the pager. No frame is
+     * allocated; they count in the reservation (as paged-out pages do).
+     *
+     * @return {@code count}; {@code -XEN_EINVAL} without a paging ring or for a range outside the
+     *         address space; {@code -XEN_EEXIST} if a PFN holds memory; {@code -XEN_ENOMEM} if
+     *         the pages would exceed max_pages; {@code -XEN_ESRCH} if dying. On an error nothing
+     *         changed.
+     */
+    public synchronized long populatePaged(long first, long count) {
+        if (dying) {
+            return -XEN_ESRCH;
+        }
+        if (pager == null || first < 0 || count < 0 || first > p2m.maxPfn() - count) {
+            return -XEN_EINVAL;
+        }
+        for (long pfn = first; pfn < first + count; pfn++) {
+            int t = p2m.type(pfn);
+            if (t != p2m_invalid && t != p2m_ballooned) {
+                return -XEN_EEXIST;
+            }
+        }
+        if (pages + count > maxPages) {
+            return -XEN_ENOMEM;
+        }
+        if (pagerBacked == null) {
+            int bits = (int) Math.min(Integer.MAX_VALUE, p2m.maxPfn());
+            pagerBacked = new java.util.BitSet(bits);
+            pagerRequested = new java.util.BitSet();
+            pagerFailed = new java.util.BitSet();
+        }
+        for (long pfn = first; pfn < first + count; pfn++) {
+            p2m.set(pfn, 0, p2m_ram_paged); // held no frame: no view can have it cached
+        }
+        pagerBacked.set((int) first, (int) (first + count));
+        pages += count;
+        return count;
+    }
+
+    /**
+     * XENMEM_paging_op_prep (Xen 4.17, with {@code buffer}): pages {@code pfn} in with the
+     * content {@code src[0..4096)}, whether the pager held it (a lazy restore) or the paging
+     * file did. Wakes the vCPUs waiting for it.
+     *
+     * @return 0; {@code -XEN_ENOENT} if the page is not paged out (already in: the caller skips
+     *         it); {@code -XEN_EINVAL} outside the address space; {@code -XEN_ENOMEM} if no frame
+     *         is free; {@code -XEN_ESRCH} if dying
+     */
+    public synchronized int prepPage(long pfn, DirectBuffer src) {
+        if (dying) {
+            return -XEN_ESRCH;
+        }
+        if (!p2m.inRange(pfn)) {
+            return -XEN_EINVAL;
+        }
+        if (p2m.type(pfn) != p2m_ram_paged) {
+            return -XEN_ENOENT;
+        }
+        long mfn = allocFrame(pfn);
+        if (mfn < 0) {
+            return -XEN_ENOMEM;
+        }
+        if (!isZero(src)) { // a fresh frame is zero: a zero page stays untouched (non-resident)
+            pageBuffer.wrap(memory.frameAddress(mfn), PAGE_SIZE);
+            pageBuffer.putBytes(0, src, 0, PAGE_SIZE);
+        }
+        if (isPagerBacked(pfn)) {
+            clearPagerBacked(pfn);
+        } else if (pageStore != null) {
+            pageStore.discard(domid, pfn);
+        }
+        p2m.set(pfn, mfn, dirty != null ? p2m_ram_logdirty : p2m_ram_rw);
+        return 0;
+    }
+
+    private static boolean isZero(DirectBuffer b) {
+        for (int i = 0; i < PAGE_SIZE; i += 8) {
+            if (b.getLong(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits until the pager brought {@code pfn} in: posts the page's request on the ring (once
+     * per page) and waits on this domain's monitor until a prep, a failure answer, the ring's
+     * teardown or the domain's death. Called without this lock, by a vCPU (or any hypervisor
+     * thread) whose access found the page with the pager ({@code -XEN_ENOENT}).
+     *
+     * @return 0 to retry the access; {@code -XEN_EIO} if the pager cannot supply the page;
+     *         {@code -XEN_ESRCH} if the domain is dying
+     */
+    public int awaitPager(long pfn, int vcpu) {
+        PagingRing ring;
+        synchronized (this) {
+            if (dying || pagerAborted) {
+                return -XEN_ESRCH;
+            }
+            if (!isPagerBacked(pfn)) {
+                return 0;
+            }
+            if (pager == null || pagerFailed.get((int) pfn)) {
+                return -XEN_EIO;
+            }
+            ring = pagerRequested.get((int) pfn) ? null : pager;
+            pagerRequested.set((int) pfn);
+        }
+        if (ring != null) {
+            ring.request(pfn, vcpu); // outside the lock: it notifies Dom0
+        }
+        synchronized (this) {
+            pagerWaiters++;
+            try {
+                while (true) {
+                    if (dying || pagerAborted) {
+                        return -XEN_ESRCH;
+                    }
+                    if (!isPagerBacked(pfn)) {
+                        return 0;
+                    }
+                    if (pager == null || pagerFailed.get((int) pfn)) {
+                        return -XEN_EIO;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return -XEN_ESRCH;
+                    }
+                }
+            } finally {
+                pagerWaiters--;
+            }
+        }
+    }
+
+    /** The pager answered {@code pfn} (a response consumed by {@link PagingRing#resume}). */
+    synchronized void pagerAnswered(long pfn) {
+        if (!isPagerBacked(pfn)) {
+            return; // prepped: the page is in
+        }
+        pagerFailed.set((int) pfn); // answered without content: the page cannot come in
+        pagerRequested.clear((int) pfn);
+        if (pagerWaiters > 0) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * The domain is being destroyed: vCPUs waiting for the pager stop waiting now (they fault
+     * and their threads end), before the core joins them.
+     */
+    public synchronized void abortPagerWaits() {
+        pagerAborted = true;
+        if (pagerWaiters > 0) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * Maps machine frame {@code mfn} (a hypervisor frame such as the paging ring) at this
+     * domain's {@code pfn}, holding a reference while mapped; removed like a foreign mapping.
+     *
+     * @return 0; {@code -XEN_EINVAL} outside the space; {@code -XEN_EBUSY} if {@code pfn} is in
+     *         use; {@code -XEN_ESRCH} if dying
+     */
+    public synchronized int mapFrame(long pfn, long mfn) {
+        if (dying) {
+            return -XEN_ESRCH;
+        }
+        if (!p2m.inRange(pfn)) {
+            return -XEN_EINVAL;
+        }
+        int t = p2m.type(pfn);
+        if (t != p2m_invalid && t != p2m_ballooned) {
+            return -XEN_EBUSY;
+        }
+        allocator.get(mfn);
+        p2m.set(pfn, mfn, p2m_map_foreign);
+        return 0;
     }
 
     // ------------------------------------------------------------------ sharing

@@ -3,6 +3,7 @@ package dev.domus.hv.mem;
 import static dev.domus.abi.Xen.PAGE_SHIFT;
 import static dev.domus.abi.Xen.PAGE_SIZE;
 import static dev.domus.abi.XenErrno.XEN_EFAULT;
+import static dev.domus.abi.XenErrno.XEN_ENOENT;
 import static dev.domus.abi.XenErrno.XEN_ENOMEM;
 import static dev.domus.hv.mem.MachineMemory.UNSAFE;
 
@@ -69,6 +70,8 @@ public final class GuestMemoryView implements GuestMemory {
 
     /** Generation the cache is valid for; -1 forces a revalidation on the next access. */
     long cachedGeneration;
+    /** The vCPU this view belongs to (named in the pager's requests); 0 for any-thread views. */
+    int vcpuId;
     /** Generation the (kept) cache tags were valid for when the view went offline; -1 if none. */
     private long offlineGeneration = -1;
     /** Generation at the last quiescent point; {@link DomainMemory#OFFLINE}, 0 while coming online. */
@@ -261,6 +264,16 @@ public final class GuestMemoryView implements GuestMemory {
                     }
                     insert(pfn, r);
                 }
+            }
+            if (r == -XEN_ENOENT) {
+                // Paged out with its content at the pager (a lazy restore): as a Xen vCPU
+                // paused on the vm_event ring, wait for Dom0 to prep the page, then retry.
+                int w = domain.awaitPager(pfn, vcpuId);
+                if (w < 0) {
+                    r = w;
+                    break;
+                }
+                continue;
             }
             if (r != -XEN_ENOMEM || waitedNanos >= MEMORY_WAIT_NANOS) {
                 break;
