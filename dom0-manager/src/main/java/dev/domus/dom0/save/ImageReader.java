@@ -47,6 +47,53 @@ public final class ImageReader {
         }
     }
 
+    /**
+     * Indexes an image for a lazy restore without reading its page data: every record except
+     * PAGE_DATA is read and checked as {@link #read} does; of a PAGE_DATA record only the PFN
+     * list is read (its checksum is checked later, by {@link LazyImageStore}, when a page of it
+     * is first loaded), and {@code index} learns where each PFN's data lies.
+     */
+    public static SavedImage index(Path image, PageIndex index) throws ImageException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image);
+             InputStream in = new BufferedInputStream(new SeekingInput(ch), 1 << 16)) {
+            Pass p = new Pass(image + " is not a usable Domus save image: ", in, null, null, false);
+            p.index = index;
+            return p.run();
+        } catch (NoSuchFileException e) {
+            throw new ImageException("no such image file: " + image);
+        } catch (IOException e) {
+            throw new ImageException("cannot read " + image + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A file's bytes whose {@code skip} moves the position instead of reading (the index skips page data). */
+    private static final class SeekingInput extends InputStream {
+        private final java.nio.channels.FileChannel ch;
+
+        SeekingInput(java.nio.channels.FileChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return ch.read(ByteBuffer.wrap(b, off, len));
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long pos = ch.position();
+            long step = Math.max(0, Math.min(n, ch.size() - pos));
+            ch.position(pos + step);
+            return step;
+        }
+    }
+
     /** Called once, before the first page of a stream, with what came before it. */
     @FunctionalInterface
     public interface Start {
@@ -78,6 +125,7 @@ public final class ImageReader {
         private final byte[] head = new byte[8];
         private final ByteBuffer hb = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         private byte[] body = new byte[64 << 10];
+        private PageIndex index;
         private long offset;
         private SavedDomainInfo info;
         private String config;
@@ -182,6 +230,13 @@ public final class ImageReader {
                 throw bad("record #" + n + " (" + name + ") at byte " + at + " claims " + (len & 0xffffffffL)
                         + " bytes (at most " + MAX_RECORD_BODY + ")");
             }
+            if (index != null && type == REC_TYPE_PAGE_DATA) {
+                if (info == null) {
+                    throw bad("the first record is " + name + ", not DOMUS_DOMAIN_INFO");
+                }
+                indexPageData(n, at, len);
+                return false;
+            }
             int total = padded(len) + RECORD_TRAILER;
             if (body.length < total) {
                 body = new byte[Math.max(total, body.length * 2)];
@@ -238,6 +293,52 @@ public final class ImageReader {
                 }
             }
             return false;
+        }
+
+        /** Reads a PAGE_DATA record's PFN list into the index and skips its data. */
+        private void indexPageData(int n, long at, int len) throws IOException, ImageException {
+            if (len < 8) {
+                throw bad("PAGE_DATA record #" + n + " of " + len + " bytes");
+            }
+            readFully(body, 8, "record #" + n + " (PAGE_DATA)");
+            int count = ByteBuffer.wrap(body, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            if (count < 1 || count > MAX_BATCH_PAGES || 8 + 8L * count > len) {
+                throw bad("PAGE_DATA record #" + n + " with " + (count & 0xffffffffL) + " pages in " + len + " bytes");
+            }
+            readFully(body, 8 * count, "record #" + n + "'s PFN list");
+            ByteBuffer b = ByteBuffer.wrap(body, 0, 8 * count).order(ByteOrder.LITTLE_ENDIAN);
+            long dataAt = at + RECORD_HEADER + 8 + 8L * count;
+            int withData = 0;
+            index.size(info.nrPages());
+            int rec = index.addRecord(at, len);
+            for (int i = 0; i < count; i++) {
+                long e = b.getLong(8 * i);
+                long pfn = e & PAGE_DATA_PFN_MASK;
+                long t = e & PAGE_TYPE_MASK;
+                if (pfn >= info.nrPages()) {
+                    throw bad("PAGE_DATA record #" + n + " names pfn " + pfn + " beyond the domain's "
+                            + info.nrPages() + " pages");
+                }
+                if (t == PAGE_NORMAL) {
+                    index.put(pfn, rec, dataAt + (long) withData * PAGE);
+                    withData++;
+                    normal++;
+                } else if (t == PAGE_ZERO) {
+                    index.put(pfn, rec, PageIndex.ZERO);
+                    zero++;
+                } else if (t == PAGE_ABSENT) {
+                    index.put(pfn, rec, PageIndex.ABSENT);
+                    absent++;
+                } else {
+                    throw bad("PAGE_DATA record #" + n + " gives pfn " + pfn + " unknown type " + (t >>> 60));
+                }
+            }
+            if (len != 8 + 8 * count + withData * PAGE) {
+                throw bad("PAGE_DATA record #" + n + " is " + len + " bytes, expected " + (8 + 8 * count + withData * PAGE));
+            }
+            long skip = padded(len) + RECORD_TRAILER - 8 - 8L * count;
+            in.skipNBytes(skip);
+            offset += skip;
         }
 
         private void xenstoreRecord(int len) throws ImageException {

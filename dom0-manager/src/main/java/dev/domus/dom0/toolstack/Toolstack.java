@@ -43,6 +43,8 @@ import dev.domus.dom0.migrate.MigrationReport;
 import dev.domus.dom0.migrate.MigrationSender;
 import dev.domus.dom0.save.DomainLoader;
 import dev.domus.dom0.save.DomainSaver;
+import dev.domus.dom0.save.LazyRestore;
+import dev.domus.dom0.save.PageIndex;
 import dev.domus.dom0.save.ImageException;
 import dev.domus.dom0.save.ImageReader;
 import dev.domus.dom0.save.SaveSupport;
@@ -101,6 +103,10 @@ public final class Toolstack implements HostControl {
     private final ConsoleBackend consoles;
     private final BlkBack blkback;
     private final Map<Integer, ManagedDomain> domains = new TreeMap<>();
+    /** Lazy restores still loading memory, by domid (see {@link #lazyRestore}). */
+    private final Map<Integer, LazyRestore> lazyRestores = new TreeMap<>();
+    /** Lazy restores stopped by a teardown, whose threads {@link #close} waits for. */
+    private final List<LazyRestore> stoppedLazyRestores = new ArrayList<>();
     private final Thread watcher;
     private final MigrationListener migrations;
     private final MemoryManager memory;
@@ -265,7 +271,9 @@ public final class Toolstack implements HostControl {
             case "vcpu-pin" -> vcpuPin(c.arg(0, "a domain"), c.arg(1, "a vCPU"), c.arg(2, "pCPUs (e.g. 0-1)"));
             case "sched-credit2", "sched-credit", "sched-rtds" -> sched(c.name(), a);
             case "save" -> save(c.arg(0, "a domain (name or domid)"), c.arg(1, "an image file (domus save DOM FILE)"), a);
-            case "restore" -> restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
+            case "restore" -> a.contains("--lazy")
+                    ? lazyRestore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"), a.contains("--json"))
+                    : restore(c.arg(0, "an image file (domus restore FILE)"), a.contains("--paused"));
             case "migrate" -> migrate(c.arg(0, "a domain (name or domid)"), c.arg(1, "a target (domus migrate DOM HOST:PORT)"), a);
             default -> throw new CommandException("unknown command '" + c.name() + "'");
         };
@@ -315,6 +323,12 @@ public final class Toolstack implements HostControl {
      */
     private ManagedDomain build(DomainConfig cfg, boolean paused, boolean resume, boolean disks)
             throws CommandException {
+        return build(cfg, paused, resume, disks, false);
+    }
+
+    /** As above; {@code withoutRam}: only the special pages are populated (a lazy restore fills the rest). */
+    private ManagedDomain build(DomainConfig cfg, boolean paused, boolean resume, boolean disks, boolean withoutRam)
+            throws CommandException {
         String what = "cannot create " + cfg.name() + ": ";
         for (ManagedDomain m : domains.values()) {
             if (m.name().equals(cfg.name())) {
@@ -358,7 +372,8 @@ public final class Toolstack implements HostControl {
                 spec = new DomainSpec(spec.kernelClass(), spec.classPath(), spec.memoryKb(), spec.maxMemoryKb(),
                         spec.vcpus(), spec.cmdline(), spec.maxEvtchnPort(), true, true, spec.javaHeapBytes());
             }
-            b = new DomainBuilder(host.dom0()).build(spec);
+            b = withoutRam ? new DomainBuilder(host.dom0()).buildWithoutRam(spec)
+                    : new DomainBuilder(host.dom0()).build(spec);
         } catch (DomainBuildException | IllegalArgumentException e) {
             throw new CommandException(what + e.getMessage());
         }
@@ -451,6 +466,11 @@ public final class Toolstack implements HostControl {
             } catch (XsError ignored) {
                 // already released
             }
+        }
+        LazyRestore lazy = lazyRestores.remove(domid);
+        if (lazy != null) {
+            lazy.close(); // its threads stop; the domain's end ends their hypercalls
+            stoppedLazyRestores.add(lazy);
         }
         consoles.detach(domid);
         blkback.detach(domid);
@@ -636,6 +656,100 @@ public final class Toolstack implements HostControl {
         }
         return String.format("restored %s (domid %d) from %s in %d ms%s", cfg.name(), domid, file,
                 (System.nanoTime() - t0) / 1_000_000, paused ? ", paused" : "");
+    }
+
+    /**
+     * {@code restore FILE --lazy [--paused] [--json]}: the domain runs before its memory is read.
+     * One pass over the image's record headers indexes where each page lies (page data is
+     * skipped; the other records are read and checked); the domain is built without RAM, every
+     * page the image holds is marked paged with Dom0 holding the content, and it is unpaused.
+     * Its pages come in through the hypervisor's paging ring on first touch and from a
+     * background reader (see {@link LazyRestore}); when all are in, a {@code restored} event
+     * says so with the time. A corrupt page record found later destroys this domain only, with
+     * the cause in a {@code destroyed} event and on the daemon's log.
+     */
+    private synchronized String lazyRestore(String file, boolean paused, boolean json) throws CommandException {
+        long t0 = System.nanoTime();
+        Path path = Path.of(file);
+        SavedImage img;
+        DomainConfig cfg;
+        PageIndex index = new PageIndex();
+        try {
+            img = ImageReader.index(path, index);
+            cfg = SaveSupport.config(img, path);
+        } catch (ImageException e) {
+            throw new CommandException("cannot restore: " + e.getMessage());
+        }
+        if (cfg.memoryMib() * 256 != img.info().nrPages()) {
+            throw new CommandException("cannot restore " + file + ": its config gives " + cfg.memoryMib()
+                    + " MiB but the image holds " + img.info().nrPages() + " pages");
+        }
+        ManagedDomain m = build(cfg, true, true, true, true);
+        int domid = m.domid();
+        String home = "/local/domain/" + domid;
+        LazyRestore lazy = null;
+        try {
+            lazy = LazyRestore.prepare(host.dom0(), domid, path, index, img.info());
+            for (Map.Entry<String, String> e : img.xenstore().entrySet()) {
+                if (SaveSupport.carried(e.getKey())) {
+                    xs.write(home + "/" + e.getKey(), e.getValue());
+                }
+            }
+            lazyRestores.put(domid, lazy);
+            lazy.start(t0, lazyListener(m.name(), file));
+            if (!paused) {
+                check(hc.unpause(domid), "unpause");
+            }
+        } catch (ImageException | CommandException | RuntimeException e) {
+            teardown(m, "restore failed");
+            if (lazy != null && lazyRestores.remove(domid) == null) {
+                lazy.close();
+            }
+            throw new CommandException("cannot restore " + file + ": " + e.getMessage());
+        }
+        double runningMs = (System.nanoTime() - t0) / 1e6;
+        if (json) {
+            return String.format(java.util.Locale.ROOT, "{\"domid\":%d,\"name\":\"%s\",\"file\":\"%s\",\"lazy\":true,"
+                    + "\"paused\":%b,\"running_ms\":%.3f,\"pages\":%d}", domid, m.name(),
+                    file.replace("\\", "\\\\").replace("\"", "\\\""), paused, runningMs, img.info().nrPages());
+        }
+        return String.format(java.util.Locale.ROOT, "restored %s (domid %d) from %s lazily: %s after %.1f ms; its memory "
+                + "loads in the background (a restored event says when it is fully loaded)", m.name(), domid, file,
+                paused ? "ready, paused," : "running", runningMs);
+    }
+
+    private LazyRestore.Listener lazyListener(String name, String file) {
+        return new LazyRestore.Listener() {
+            @Override
+            public void loaded(LazyRestore r) {
+                String msg = String.format(java.util.Locale.ROOT, "fully loaded after %.1f ms (lazy restore from %s: "
+                        + "%d pages by the background reader, %d on the guest's first touch)", r.loadedNanos() / 1e6,
+                        file, r.streamedPages(), r.demandPages());
+                synchronized (Toolstack.this) {
+                    lazyRestores.remove(r.domid(), r);
+                }
+                System.err.println("domusd: " + name + " (domid " + r.domid() + ") " + msg);
+                events.domainEvent(ControlEvent.RESTORED, r.domid(), name, msg);
+            }
+
+            @Override
+            public void failed(LazyRestore r, String cause) {
+                System.err.println("domusd: lazy restore of " + name + " (domid " + r.domid() + ") from " + file
+                        + " failed: " + cause + "; destroying the domain");
+                synchronized (Toolstack.this) {
+                    if (lazyRestores.remove(r.domid(), r)) {
+                        ManagedDomain md = domains.get(r.domid());
+                        if (md != null) {
+                            try {
+                                teardown(md, "lazy restore from " + file + " failed: " + cause);
+                            } catch (CommandException e) {
+                                System.err.println("domusd: " + e.getMessage());
+                            }
+                        }
+                    }
+                }
+            }
+        };
     }
 
     // ---------------------------------------------------------------- live migration (dev.domus.dom0.migrate)
@@ -1469,6 +1583,13 @@ public final class Toolstack implements HostControl {
         watcher.interrupt();
         try {
             watcher.join(5000);
+            List<LazyRestore> stopped;
+            synchronized (this) {
+                stopped = new ArrayList<>(stoppedLazyRestores);
+            }
+            for (LazyRestore r : stopped) {
+                r.awaitThreads(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -63,6 +63,20 @@ public final class DomainBuilder {
      * @throws IllegalArgumentException if the spec itself is invalid
      */
     public BuiltDomain build(DomainSpec spec) throws DomainBuildException {
+        return build(spec, true);
+    }
+
+    /**
+     * As {@link #build}, populating only the special pages ({@code 0..FIRST_FREE_PFN-1}): the
+     * guest's RAM PFNs stay empty for the caller to fill, e.g. a lazy restore, which marks them
+     * paged with their content in the save image ({@code XENMEM_paging_op_domus_populate_paged}).
+     * start_info's {@code nr_pages} is the spec's memory all the same.
+     */
+    public BuiltDomain buildWithoutRam(DomainSpec spec) throws DomainBuildException {
+        return build(spec, false);
+    }
+
+    private BuiltDomain build(DomainSpec spec, boolean ram) throws DomainBuildException {
         spec.validate();
         long scratch = dom0.pages().allocate(SCRATCH_PAGES);
         int domid = -1;
@@ -73,7 +87,7 @@ public final class DomainBuilder {
                 throw new DomainBuildException("memory too small for the special pages", XenErrno.XEN_EINVAL);
             }
             check(domctl(scratch, Domctl.XEN_DOMCTL_max_mem, domid, 8, spec.maxMemoryKb()), "max_mem");
-            populate(scratch, domid, nrPages);
+            populate(scratch, domid, ram ? nrPages : FIRST_FREE_PFN);
             int storePort = allocUnbound(scratch, domid);
             int consolePort = allocUnbound(scratch, domid);
             writeStartInfo(scratch, domid, nrPages, storePort, consolePort, spec.cmdline() == null ? "" : spec.cmdline());

@@ -20,12 +20,26 @@ public final class RestoreCommand extends ControlCommand {
     @Option(names = {"-p", "--paused"}, description = "Leave the restored domain paused")
     boolean paused;
 
+    @Option(names = "--lazy", description = "Run the domain before its memory is read: pages come from the image on "
+            + "first touch (the hypervisor's paging ring) while a background reader streams the rest. Returns once the "
+            + "domain runs; a restored event reports when its memory is fully loaded")
+    boolean lazy;
+
+    @Option(names = "--json", description = "Print the result as JSON (with --lazy)")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of(file.toAbsolutePath().normalize().toString()));
         if (paused) {
             args.add("--paused");
         }
-        return send("restore", args, true);
+        if (lazy) {
+            args.add("--lazy");
+        }
+        if (json) {
+            args.add("--json");
+        }
+        return send("restore", args, !json && !lazy);
     }
 }
