@@ -562,6 +562,10 @@ public final class Toolstack implements HostControl {
 
     private synchronized String save(String dom, String file, List<String> args) throws CommandException {
         ManagedDomain m = resolve(dom);
+        if (lazyRestores.containsKey(m.domid())) {
+            throw new CommandException("cannot save " + m.name() + " yet: its memory is still loading from a lazy restore;"
+                    + " save it after its 'restored ... fully loaded' event (domus events)");
+        }
         Path path = Path.of(file);
         if (Files.exists(path)) {
             throw new CommandException(file + " already exists: remove it or choose another file");
