@@ -258,16 +258,16 @@ public final class LazyRestore implements AutoCloseable {
                     }
                 }
             }
-            if (!stopped) {
+            // Decide the outcome before waking the ring server: an interrupt can break a read it
+            // is doing, and that must not count as a failure.
+            if (!stopped && ended.compareAndSet(false, true)) {
                 loadedNanos = System.nanoTime() - startNanos;
                 streamed = true;
                 Thread t = ringThread;
                 if (t != null) {
                     t.interrupt(); // every page is in: the ring server winds up
                 }
-                if (ended.compareAndSet(false, true)) {
-                    listener.loaded(this);
-                }
+                listener.loaded(this);
             }
         } catch (RuntimeException e) {
             fail(listener, "the background reader failed: " + e);
@@ -412,16 +412,19 @@ public final class LazyRestore implements AutoCloseable {
         }
     }
 
+    /** The first end wins: a failure after the restore ended (or was closed) is only the stop's echo. */
     private void fail(Listener listener, String cause) {
+        if (!ended.compareAndSet(false, true)) {
+            stopped = true;
+            return;
+        }
         failure = cause;
         stopped = true;
         Thread t = ringThread;
         if (t != null && t != Thread.currentThread()) {
             t.interrupt();
         }
-        if (ended.compareAndSet(false, true)) {
-            listener.failed(this, cause);
-        }
+        listener.failed(this, cause);
     }
 
     /** Stops both threads (without waiting: they may be the caller). Idempotent. */
