@@ -357,6 +357,9 @@ class TemplateTest {
         err = refused("create", cfg("c4", Burn.class.getName(), 8, 16, "").toString(), "--from-template", "small");
         assertTrue(err.contains("set kernel"), err);
         assertTrue(refused("template", "rm", "nosuch").contains("no template named nosuch"));
+        ConsoleRun bare = domus("template");
+        assertEquals(dev.domus.dom0.console.DomusCli.EXIT_USAGE, bare.rc(), bare.err());
+        assertTrue(bare.err().contains("Usage: domus template"), bare.err());
         assertEquals(free, freePages(), "refused creates leave nothing behind");
         assertFalse(ok("list").out().contains(" c "));
 
