@@ -82,7 +82,7 @@ class MigrateFaultTest {
     }
 
     /** The target holds no domain: waits (on a xenstore watch) for it to remove a partial one. */
-    private static void awaitNoGuests(XsClient xs) throws InterruptedException {
+    static void awaitNoGuests(XsClient xs) throws InterruptedException {
         String token = "g" + System.nanoTime();
         xs.watch("/local/domain", token);
         try {
