@@ -5,14 +5,17 @@ import static dev.domus.abi.XenErrno.XEN_EINVAL;
 import static dev.domus.abi.XenErrno.XEN_ENOMEM;
 import static dev.domus.abi.XenErrno.XEN_ESRCH;
 import static dev.domus.hv.p2m.P2mType.p2m_ballooned;
+import static dev.domus.hv.p2m.P2mType.p2m_ram_paged;
 import static dev.domus.hv.p2m.P2mType.p2m_ram_rw;
 import static dev.domus.hv.p2m.P2mType.p2m_ram_shared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.domus.abi.Xen;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** XENMEM_sharing_op_range_share on DomainMemory: the fork primitive behind templates. */
 class RangeShareTest {
@@ -100,6 +103,29 @@ class RangeShareTest {
         assertEquals(0, DomainMemory.rangeShare(parent, child, 4, 4));
         assertEquals(p2m_ram_shared, child.typeOf(4));
         assertEquals(8, child.currentReservation());
+    }
+
+    @Test
+    void aPagedOutChildPageLeavesThePageStoreAndAForkFromAnotherParentReplacesSharedPages(@TempDir Path dir)
+            throws Exception {
+        try (FilePageStore store = new FilePageStore(dir.resolve("child.pages"))) {
+            child.setPageStore(store);
+            assertEquals(0, child.pageOut(3));
+            assertEquals(p2m_ram_paged, child.typeOf(3));
+            assertEquals(1, store.pages());
+            assertEquals(0, DomainMemory.rangeShare(parent, child, 0, 7));
+            assertEquals(0, store.pages(), "the paged-out copy is discarded");
+            assertEquals(parent.mfnOf(3), child.mfnOf(3));
+            assertEquals(8, child.currentReservation());
+
+            // Forked again from another parent: the shared pages now map that parent's frames,
+            // and the first parent's frames lose the child's reference.
+            long first = parent.mfnOf(5);
+            assertEquals(0, DomainMemory.rangeShare(sibling, child, 0, 3));
+            assertEquals(sibling.mfnOf(2), child.mfnOf(2));
+            assertEquals(first, child.mfnOf(5), "outside the second range");
+            assertEquals(1, alloc.refCount(parent.mfnOf(2)), "the first parent's frame lost the child's reference");
+        }
     }
 
     @Test
