@@ -51,4 +51,51 @@ public final class DomusMemoryOp {
      * The ring is not in the guest's physmap, so the guest cannot touch it. Dom0 only.
      */
     public static final int XENMEM_resource_domus_vm_event = 0x0f00;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension): nominates many pages of {@code domain}
+     * at once, as {@code XENMEM_paging_op_nominate} does one, under one lock and one revocation.
+     * IN {@code gfn}: the number of entries {@code nr} (1 to {@link #DOMUS_PAGING_BATCH_MAX});
+     * IN/OUT {@code buffer}: {@code nr} 64-bit entries, each a gfn on entry and that page's
+     * result (0 or a negated Xen error) on return. Returns the number nominated. Dom0 only;
+     * {@code -XEN_EINVAL} for a bad {@code nr}, {@code -XEN_EFAULT} for a bad buffer.
+     */
+    public static final int XENMEM_paging_op_domus_nominate_batch = 0xf2;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension): evicts many nominated pages at once, as
+     * {@code XENMEM_paging_op_evict} does one; same {@code gfn}/{@code buffer} convention as
+     * {@link #XENMEM_paging_op_domus_nominate_batch}. Per entry: 0, {@code -XEN_EBUSY} (written
+     * since its nomination), {@code -XEN_EAGAIN} (a vCPU has not passed a quiescent point yet:
+     * retry), {@code -XEN_EIO} (the paging file cannot take it; later entries are left
+     * {@code -XEN_EAGAIN}). Returns the number evicted.
+     */
+    public static final int XENMEM_paging_op_domus_evict_batch = 0xf3;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension): reads and clears the accessed bits of
+     * {@link #DOMUS_ACCESSED_PFNS} PFNs of {@code domain} from {@code gfn} (a multiple of 64)
+     * into {@code buffer} (4096 bytes, bit {@code pfn % 64} of 64-bit word
+     * {@code (pfn - gfn) / 64}). The hypervisor sets a page's bit whenever a vCPU establishes a
+     * translation for it; clearing drops the vCPUs' cached translations (as log-dirty CLEAN
+     * does), so the next touch sets the bit again. Returns the number of bits that were set.
+     * Dom0 only; {@code -XEN_EINVAL} for a misaligned {@code gfn}.
+     */
+    public static final int XENMEM_paging_op_domus_accessed = 0xf4;
+
+    /**
+     * {@code XENMEM_paging_op} sub-op (Domus extension): sets the low-memory threshold, in
+     * frames, carried in {@code gfn} ({@code domain} is ignored; 0 turns it off): the hypervisor
+     * raises {@code VIRQ_ENOMEM} to Dom0 whenever free frames fall under it (once per fall), and
+     * whenever an allocation finds no free frame (a vCPU then waits for one). Xen sets its
+     * low_mem_virq threshold at boot; Domus lets the pager set it to its low watermark. Dom0
+     * only; {@code -XEN_EINVAL} for a negative threshold.
+     */
+    public static final int XENMEM_paging_op_domus_low_mem = 0xf5;
+
+    /** Entries per {@code XENMEM_paging_op_domus_*_batch} call at most. */
+    public static final int DOMUS_PAGING_BATCH_MAX = 512;
+
+    /** PFNs one {@code XENMEM_paging_op_domus_accessed} call covers (one 4096-byte bitmap). */
+    public static final int DOMUS_ACCESSED_PFNS = 4096 * 8;
 }

@@ -46,6 +46,12 @@ class HeaderConstantsTest {
             Map.entry("XENMEM_paging_op_domus_read", "the Domus paging sub-op, checked unassigned below"),
             Map.entry("XENMEM_paging_op_domus_populate_paged", "the Domus paging sub-op, checked unassigned below"),
             Map.entry("XENMEM_resource_domus_vm_event", "the Domus resource type, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_nominate_batch", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_evict_batch", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_accessed", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("XENMEM_paging_op_domus_low_mem", "the Domus paging sub-op, checked unassigned below"),
+            Map.entry("DOMUS_PAGING_BATCH_MAX", "the Domus paging batch sub-ops' limit"),
+            Map.entry("DOMUS_ACCESSED_PFNS", "PFNs of one Domus accessed-bits call"),
             Map.entry("XEN_EINTR", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"),
             Map.entry("XEN_ERESTART", "Xen-internal (#ifdef __XEN__ in errno.h), checked as text below"));
 
@@ -209,6 +215,11 @@ class HeaderConstantsTest {
                 "Xen 4.17 assigns paging sub-op " + DomusMemoryOp.XENMEM_paging_op_domus_read);
         assertTrue(!taken.contains(DomusMemoryOp.XENMEM_paging_op_domus_populate_paged),
                 "Xen 4.17 assigns paging sub-op " + DomusMemoryOp.XENMEM_paging_op_domus_populate_paged);
+        for (int op : new int[] {DomusMemoryOp.XENMEM_paging_op_domus_nominate_batch,
+            DomusMemoryOp.XENMEM_paging_op_domus_evict_batch, DomusMemoryOp.XENMEM_paging_op_domus_accessed,
+            DomusMemoryOp.XENMEM_paging_op_domus_low_mem}) {
+            assertTrue(!taken.contains(op), "Xen 4.17 assigns paging sub-op " + op);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import dev.domus.abi.Xen;
 import dev.domus.dom0.daemon.EventSink;
+import dev.domus.dom0.xenstore.ring.Dom0Calls;
 import dev.domus.hv.boot.Dom0;
 
 /**
@@ -19,9 +20,15 @@ import dev.domus.hv.boot.Dom0;
  * (paging out until the high watermark is reached). Mechanisms in order of cost: ballooning
  * is the guest's own business, sharing costs a scan, paging costs disk I/O on every touch.
  *
- * <p>A daemon thread ticks every {@value #TICK_MILLIS} ms; the console's commands call in
- * from the toolstack's threads. Everything is serialised on this object except the scans and
- * passes themselves, which are serialised on the scanner and the pager.
+ * <p>Paging is on demand, not on a timer: the pager thread sleeps in {@code SCHEDOP_poll} on
+ * {@code VIRQ_ENOMEM}, which the hypervisor raises the moment free frames fall under the low
+ * watermark (the manager sets it as the hypervisor's low-memory threshold) or an allocation
+ * finds no frame (a vCPU waits for one); it then pages out in batches until the high watermark
+ * is reached. A daemon thread ticks every {@value #TICK_MILLIS} ms for balloons and periodic
+ * sharing (and wakes the pager if memory is low, should a signal have been missed); the
+ * console's commands call in from the toolstack's threads. Everything is serialised on this
+ * object except the scans and passes themselves, which are serialised on the scanner and the
+ * pager.
  */
 public final class MemoryManager implements AutoCloseable {
 
@@ -56,11 +63,17 @@ public final class MemoryManager implements AutoCloseable {
     private final LongSupplier freeFrames;
     private final Map<Integer, Target> targets = new HashMap<>();
     private final Thread thread;
+    private final Dom0Calls calls;
+    private final int enomemPort;
+    private final int wakePort;
+    private final int wakeSender;
+    private final Thread pagerThread;
     private long lowFrames;
     private long highFrames;
     private long shareEveryNanos;
     private long lastShareNanos = System.nanoTime();
     private String pagingError;
+    private long pagerWakeups;
     private SharingScanner.Result lastScan;
     private volatile boolean closed;
 
@@ -82,6 +95,18 @@ public final class MemoryManager implements AutoCloseable {
         // Default watermarks: keep 1/32 of the host free, page out to 1/16 (at least 2 and 4 MiB).
         this.lowFrames = Math.max(512, totalFrames / 32);
         this.highFrames = Math.max(1024, totalFrames / 16);
+        ops.lowMemoryThreshold(lowFrames);
+        this.calls = new Dom0Calls(dom0);
+        long port = ops.bindLowMemoryVirq();
+        if (port < 0) {
+            throw new IllegalStateException("cannot bind VIRQ_ENOMEM (error " + (-port) + ")");
+        }
+        this.enomemPort = (int) port;
+        this.wakePort = calls.allocUnbound(0);
+        this.wakeSender = calls.bindInterdomain(0, wakePort);
+        this.pagerThread = new Thread(this::pagerLoop, "dom0-pager");
+        pagerThread.setDaemon(true);
+        pagerThread.start();
         this.thread = new Thread(this::run, "dom0-memory-manager");
         thread.setDaemon(true);
         thread.start();
@@ -176,6 +201,8 @@ public final class MemoryManager implements AutoCloseable {
         lowFrames = low;
         highFrames = high;
         pagingError = null;
+        ops.lowMemoryThreshold(low);
+        wakePager();
     }
 
     public synchronized long lowFrames() {
@@ -193,6 +220,53 @@ public final class MemoryManager implements AutoCloseable {
 
     public long totalPagedOut() {
         return pager.totalPagedOut();
+    }
+
+    /** Time the pager has spent paging out, in nanoseconds. */
+    public long pagingNanos() {
+        return pager.totalNanos();
+    }
+
+    /** Pages the pager evicted from {@code domid} that are back in memory ({@code pagedNow}: still out). */
+    public long pageIns(int domid, long pagedNow) {
+        return Math.max(0, pager.evictedFrom(domid) - pagedNow);
+    }
+
+    /** Times the pager thread woke (VIRQ_ENOMEM, the tick's nudge, or a watermark change). */
+    public synchronized long pagerWakeups() {
+        return pagerWakeups;
+    }
+
+    private void wakePager() {
+        if (!closed) {
+            calls.send(wakeSender);
+        }
+    }
+
+    /** The pager thread: pages out whenever it is woken and memory is under the low watermark. */
+    private void pagerLoop() {
+        try {
+            while (!closed) {
+                calls.testAndClearPending(enomemPort);
+                calls.testAndClearPending(wakePort);
+                synchronized (this) {
+                    pagerWakeups++;
+                }
+                // Page out to the high watermark; go on while the guests eat the frames as fast
+                // as they are freed (the hypervisor signals a fall under the threshold only once).
+                long free = freeFrames.getAsLong();
+                while (!closed && free >= 0 && maybePage(guests.get(), free)) {
+                    free = freeFrames.getAsLong();
+                }
+                if (closed || calls.poll(enomemPort, wakePort) < 0) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            if (!closed) {
+                System.err.println("domusd: pager: " + e);
+            }
+        }
     }
 
     /** Pages out up to {@code pages} pages of {@code domids} now (biggest domains first). */
@@ -249,24 +323,26 @@ public final class MemoryManager implements AutoCloseable {
         return order.stream().map(Guest::domid).toList();
     }
 
-    private void maybePage(List<Guest> now, long free) {
+    /** Pages out to the high watermark if free memory is under the low one; true if it paged anything. */
+    private boolean maybePage(List<Guest> now, long free) {
         long low;
         long high;
         synchronized (this) {
             low = lowFrames;
             high = highFrames;
             if (pagingError != null) {
-                return; // stopped until the operator sets the watermarks again
+                return false; // stopped until the operator sets the watermarks again
             }
         }
         if (low == 0 || free >= low || now.isEmpty()) {
-            return;
+            return false;
         }
-        Pager.Result r = pageOut(high - free, biggestFirst(now));
+        Pager.Result r = pageOut(Math.max(1, high - free), biggestFirst(now));
         if (r.error() != null) {
             events.domainEvent(PAGING_STOPPED, 0, "Domain-0", r.error() + " (" + r.pagedOut()
                     + " pages paged out in this pass; no page lost)");
         }
+        return r.pagedOut() > 0 && r.error() == null;
     }
 
     // ---------------------------------------------------------------- the tick
@@ -291,8 +367,10 @@ public final class MemoryManager implements AutoCloseable {
         List<Guest> now = guests.get();
         checkBalloons(now);
         long free = freeFrames.getAsLong();
-        if (free >= 0) {
-            maybePage(now, free);
+        synchronized (this) {
+            if (free >= 0 && free < lowFrames && pagingError == null) {
+                wakePager(); // the pager should be at it already: a nudge costs nothing
+            }
         }
         boolean due;
         synchronized (this) {
@@ -322,11 +400,22 @@ public final class MemoryManager implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        calls.send(wakeSender);
         try {
             thread.join(5000);
+            pagerThread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            ops.lowMemoryThreshold(0);
+        } catch (RuntimeException e) {
+            // the host is going down with Dom0: nothing left to tell
+        }
+        calls.closePort(enomemPort);
+        calls.closePort(wakeSender);
+        calls.closePort(wakePort);
+        calls.close();
         ops.close();
     }
 }

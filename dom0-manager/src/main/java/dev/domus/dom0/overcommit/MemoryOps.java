@@ -1,13 +1,16 @@
 package dev.domus.dom0.overcommit;
 
 import dev.domus.abi.Domctl;
+import dev.domus.abi.EventChannelOp;
 import dev.domus.abi.DomusMemoryOp;
 import dev.domus.abi.GuestMemory;
 import dev.domus.abi.HypercallGate;
 import dev.domus.abi.Hypercalls;
 import dev.domus.abi.MemoryOp;
+import dev.domus.abi.Virq;
 import dev.domus.abi.Xen;
 import dev.domus.abi.flyweight.DomctlGetDomainInfoFlyweight;
+import dev.domus.abi.flyweight.EvtchnBindVirqFlyweight;
 import dev.domus.abi.flyweight.XenDomctlFlyweight;
 import dev.domus.hv.boot.Dom0;
 
@@ -148,6 +151,87 @@ public final class MemoryOps implements AutoCloseable {
         mem.putShort(scratch + 2, (short) domid);
         mem.putLong(scratch + 8, buffer);
         mem.putLong(scratch + 16, gfn);
+    }
+
+    /**
+     * XENMEM_paging_op_domus_nominate_batch: nominates {@code gfns[0..n)} (n at most
+     * {@link DomusMemoryOp#DOMUS_PAGING_BATCH_MAX}) in one call; {@code result[i]} gets each
+     * page's result.
+     *
+     * @return the number nominated, or a negated error for the call as a whole
+     */
+    public synchronized long nominatePageOutBatch(int domid, long[] gfns, int n, long[] result) {
+        return pagingBatch(DomusMemoryOp.XENMEM_paging_op_domus_nominate_batch, domid, gfns, n, result);
+    }
+
+    /**
+     * XENMEM_paging_op_domus_evict_batch: evicts nominated pages {@code gfns[0..n)} in one call;
+     * {@code result[i]} gets each page's result (0, EBUSY, EAGAIN, EIO).
+     *
+     * @return the number evicted, or a negated error for the call as a whole
+     */
+    public synchronized long evictBatch(int domid, long[] gfns, int n, long[] result) {
+        return pagingBatch(DomusMemoryOp.XENMEM_paging_op_domus_evict_batch, domid, gfns, n, result);
+    }
+
+    private long pagingBatch(int op, int domid, long[] gfns, int n, long[] result) {
+        if (n < 1 || n > DomusMemoryOp.DOMUS_PAGING_BATCH_MAX) {
+            throw new IllegalArgumentException("batch of " + n);
+        }
+        long array = scratch + Xen.PAGE_SIZE;
+        for (int i = 0; i < n; i++) {
+            mem.putLong(array + 8L * i, gfns[i]);
+        }
+        paging(op, domid, n, array);
+        long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+        if (rc >= 0) {
+            for (int i = 0; i < n; i++) {
+                result[i] = mem.getLong(array + 8L * i);
+            }
+        }
+        return rc;
+    }
+
+    /**
+     * XENMEM_paging_op_domus_accessed: reads and clears the accessed bits of the
+     * {@link DomusMemoryOp#DOMUS_ACCESSED_PFNS} PFNs from {@code firstPfn} (a multiple of 64) into
+     * {@code bits} (512 words).
+     *
+     * @return how many were set, or a negated error
+     */
+    public synchronized long readAndClearAccessed(int domid, long firstPfn, long[] bits) {
+        long buffer = scratch + Xen.PAGE_SIZE;
+        paging(DomusMemoryOp.XENMEM_paging_op_domus_accessed, domid, firstPfn, buffer);
+        long rc = gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+        if (rc >= 0) {
+            for (int i = 0; i < DomusMemoryOp.DOMUS_ACCESSED_PFNS / 64; i++) {
+                bits[i] = mem.getLong(buffer + 8L * i);
+            }
+        }
+        return rc;
+    }
+
+    /**
+     * XENMEM_paging_op_domus_low_mem: the hypervisor raises VIRQ_ENOMEM when free frames fall
+     * under {@code frames} (0: only when an allocation finds none).
+     */
+    public synchronized long lowMemoryThreshold(long frames) {
+        paging(DomusMemoryOp.XENMEM_paging_op_domus_low_mem, Xen.DOMID_SELF, frames, 0);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_paging_op, scratch);
+    }
+
+    /**
+     * EVTCHNOP_bind_virq for VIRQ_ENOMEM on Dom0's vCPU 0: the port the hypervisor raises when
+     * memory runs low.
+     *
+     * @return the port, or a negated error
+     */
+    public synchronized long bindLowMemoryVirq() {
+        mem.setMemory(scratch, EvtchnBindVirqFlyweight.LENGTH, (byte) 0);
+        mem.putInt(scratch + EvtchnBindVirqFlyweight.VIRQ_OFFSET, Virq.VIRQ_ENOMEM);
+        mem.putInt(scratch + EvtchnBindVirqFlyweight.VCPU_OFFSET, 0);
+        long rc = gate.call(Hypercalls.__HYPERVISOR_event_channel_op, EventChannelOp.EVTCHNOP_bind_virq, scratch);
+        return rc < 0 ? rc : mem.getInt(scratch + EvtchnBindVirqFlyweight.PORT_OFFSET);
     }
 
     /**

@@ -44,6 +44,7 @@ public final class Host implements AutoCloseable {
     private final Hypervisor hypervisor;
     private final Dom0 dom0;
     private final AtomicReference<Path> pagingDir;
+    private final LowMemoryVirq lowMemory;
     private volatile boolean closed;
 
     private Host(HostConfig config, MachineMemory machine, FrameAllocator frames, Hypervisor hv, Dom0 dom0,
@@ -54,6 +55,8 @@ public final class Host implements AutoCloseable {
         this.frames = frames;
         this.hypervisor = hv;
         this.dom0 = dom0;
+        this.lowMemory = new LowMemoryVirq(hv.domains());
+        frames.onLowMemory(0, lowMemory);
     }
 
     /**
@@ -96,6 +99,11 @@ public final class Host implements AutoCloseable {
                 @Override
                 public long sharingFreedPages() {
                     return frames.sharingFreedPages();
+                }
+
+                @Override
+                public void lowMemoryThreshold(long threshold) {
+                    frames.lowMemoryThreshold(threshold);
                 }
             };
             hv = new Hypervisor(factory, Policies.create(config.scheduler(), config.pcpus()), config.pcpus());
@@ -175,6 +183,7 @@ public final class Host implements AutoCloseable {
             return;
         }
         closed = true;
+        lowMemory.close();
         if (hypervisor.shutdown()) {
             machine.close();
         }

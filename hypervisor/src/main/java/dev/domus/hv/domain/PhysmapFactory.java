@@ -24,4 +24,12 @@ public interface PhysmapFactory {
     default long sharingFreedPages() {
         return 0;
     }
+
+    /**
+     * Raise {@code VIRQ_ENOMEM} to Dom0 whenever free frames fall under {@code frames} (once per
+     * fall) and whenever an allocation finds none; 0 keeps only the latter (Xen's
+     * low_mem_virq, set by Dom0's pager here instead of at boot).
+     */
+    default void lowMemoryThreshold(long frames) {
+    }
 }

@@ -239,6 +239,13 @@ final class MemoryOpHandler implements HypercallHandler {
         int op = b.getByte(A) & 0xff;
         int domid = b.getShort(A + 2, LITTLE_ENDIAN) & 0xffff;
         long gfn = b.getLong(A + 16, LITTLE_ENDIAN);
+        if (op == DomusMemoryOp.XENMEM_paging_op_domus_low_mem) {
+            if (gfn < 0) {
+                return -XenErrno.XEN_EINVAL;
+            }
+            memory.lowMemoryThreshold(gfn);
+            return 0;
+        }
         if (domains.get(domid) == null) {
             return -XenErrno.XEN_ESRCH;
         }
@@ -269,6 +276,22 @@ final class MemoryOpHandler implements HypercallHandler {
                 long buffer = b.getLong(A + 8, LITTLE_ENDIAN);
                 int r = dm.readPagedOut(gfn, new UnsafeBuffer(b, BULK, Xen.PAGE_SIZE));
                 return r < 0 ? r : ctx.copyOut(buffer, BULK, Xen.PAGE_SIZE) < 0 ? -XenErrno.XEN_EFAULT : 0;
+            }
+            case DomusMemoryOp.XENMEM_paging_op_domus_nominate_batch:
+            case DomusMemoryOp.XENMEM_paging_op_domus_evict_batch:
+                return pagingBatch(ctx, dm, op, b.getLong(A + 8, LITTLE_ENDIAN), gfn);
+            case DomusMemoryOp.XENMEM_paging_op_domus_accessed: {
+                long buffer = b.getLong(A + 8, LITTLE_ENDIAN);
+                int words = DomusMemoryOp.DOMUS_ACCESSED_PFNS / 64;
+                long[] bits = new long[words];
+                long n = dm.readAndClearAccessed(gfn, bits, words);
+                if (n < 0) {
+                    return n;
+                }
+                for (int i = 0; i < words; i++) {
+                    b.putLong(BULK + 8 * i, bits[i], LITTLE_ENDIAN);
+                }
+                return ctx.copyOut(buffer, BULK, Xen.PAGE_SIZE) < 0 ? -XenErrno.XEN_EFAULT : n;
             }
             default:
                 return -XenErrno.XEN_EOPNOTSUPP;
@@ -328,6 +351,29 @@ final class MemoryOpHandler implements HypercallHandler {
             return -XenErrno.XEN_EINVAL;
         }
         return mine.mapFrame(b.getLong(BULK, LITTLE_ENDIAN), ring.mfn());
+    }
+
+    /** The two batch paging sub-ops: {@code nr} gfns in at {@code buffer}, per-entry results out. */
+    private long pagingBatch(CallContext ctx, DomainMemory dm, int op, long buffer, long nr) {
+        if (nr < 1 || nr > DomusMemoryOp.DOMUS_PAGING_BATCH_MAX) {
+            return -XenErrno.XEN_EINVAL;
+        }
+        int n = (int) nr;
+        UnsafeBuffer b = ctx.buffer();
+        if (ctx.copyIn(buffer, BULK, n * 8) < 0) {
+            return -XenErrno.XEN_EFAULT;
+        }
+        long[] gfns = new long[n];
+        long[] result = new long[n];
+        for (int i = 0; i < n; i++) {
+            gfns[i] = b.getLong(BULK + 8 * i, LITTLE_ENDIAN);
+        }
+        long done = op == DomusMemoryOp.XENMEM_paging_op_domus_nominate_batch
+            ? dm.nominatePageOutBatch(gfns, n, result) : dm.evictPageBatch(gfns, n, result);
+        for (int i = 0; i < n; i++) {
+            b.putLong(BULK + 8 * i, result[i], LITTLE_ENDIAN);
+        }
+        return ctx.copyOut(buffer, BULK, n * 8) < 0 ? -XenErrno.XEN_EFAULT : done;
     }
 
     private long reservation(CallContext ctx, int cmd, long arg) {

@@ -127,6 +127,8 @@ public final class DomainMemory {
     private boolean pagerAborted;
 
     private volatile AtomicLongArray dirty;
+    /** Accessed bit per PFN: set when a vCPU view (re)establishes a translation (under the lock). */
+    private long[] accessed;
     private long[] carry;
     private long lastCleanGeneration;
 
@@ -146,6 +148,7 @@ public final class DomainMemory {
         this.memory = allocator.memory();
         this.p2m = new P2m(maxPfn);
         this.maxPages = maxPages;
+        this.accessed = new long[words(maxPfn)];
     }
 
     /** The domain this memory belongs to. */
@@ -320,6 +323,7 @@ public final class DomainMemory {
         maxPages = newMax;
         if (newMax > p2m.maxPfn()) {
             p2m.grow(newMax);
+            accessed = java.util.Arrays.copyOf(accessed, words(newMax));
             AtomicLongArray d = dirty;
             if (d != null) {
                 growDirty(newMax);
@@ -723,6 +727,7 @@ public final class DomainMemory {
             return -XEN_ENOMEM;
         }
         p2m.grow(pfn + 1);
+        accessed = java.util.Arrays.copyOf(accessed, words(pfn + 1));
         if (dirty != null) {
             growDirty(pfn + 1);
         }
@@ -1367,6 +1372,156 @@ public final class DomainMemory {
         allocator.get(mfn);
         p2m.set(pfn, mfn, p2m_map_foreign);
         return 0;
+    }
+
+    /**
+     * Nominates {@code n} pages at once: each entry as {@link #nominatePageOut}, under one lock
+     * and one generation bump (so the guest's vCPUs flush their caches once per batch, not once
+     * per page).
+     *
+     * @param result {@code result[i]} gets the result for {@code pfns[i]}
+     * @return the number nominated
+     */
+    public synchronized int nominatePageOutBatch(long[] pfns, int n, long[] result) {
+        int ok = 0;
+        boolean revoked = false;
+        for (int i = 0; i < n; i++) {
+            long pfn = pfns[i];
+            int t = p2m.type(pfn);
+            long rc;
+            if (dying) {
+                rc = -XEN_ESRCH;
+            } else if (t == p2m_ram_paging_out && pageStore != null) {
+                rc = 0;
+            } else if (pageStore == null || (t != p2m_ram_rw && t != p2m_ram_logdirty)) {
+                rc = -XEN_EINVAL;
+            } else if (allocator.refCount(p2m.mfn(pfn)) != 1) {
+                rc = -XEN_EBUSY;
+            } else {
+                p2m.setType(pfn, p2m_ram_paging_out);
+                nominatedAt.put(pfn, Long.MAX_VALUE); // stamped below, after the one bump
+                revoked = true;
+                rc = 0;
+            }
+            result[i] = rc;
+            if (rc == 0) {
+                ok++;
+            }
+        }
+        if (revoked) {
+            long gen = p2m.bump();
+            for (int i = 0; i < n; i++) {
+                if (result[i] == 0 && nominatedAt.get(pfns[i]) == Long.MAX_VALUE) {
+                    nominatedAt.put(pfns[i], gen);
+                }
+            }
+        }
+        return ok;
+    }
+
+    /**
+     * Evicts {@code n} nominated pages at once: each entry as {@link #evictPage} ({@code
+     * -XEN_EBUSY} written since, {@code -XEN_EAGAIN} not yet quiesced: retry it, {@code
+     * -XEN_EIO} the store failed: the page stays and the batch stops there, later entries
+     * are left {@code -XEN_EAGAIN}), under one lock and one generation bump.
+     *
+     * @param result {@code result[i]} gets the result for {@code pfns[i]}
+     * @return the number evicted
+     */
+    public synchronized int evictPageBatch(long[] pfns, int n, long[] result) {
+        long[] mfns = new long[n];
+        int evicted = 0;
+        boolean failed = false;
+        for (int i = 0; i < n; i++) {
+            long pfn = pfns[i];
+            if (failed) {
+                result[i] = -XEN_EAGAIN;
+                continue;
+            }
+            if (dying) {
+                result[i] = -XEN_ESRCH;
+                continue;
+            }
+            if (p2m.type(pfn) != p2m_ram_paging_out) {
+                result[i] = -XEN_EBUSY;
+                continue;
+            }
+            if (!allQuiescedSince(nominatedAt.get(pfn))) {
+                result[i] = -XEN_EAGAIN;
+                continue;
+            }
+            long mfn = p2m.mfn(pfn);
+            pageBuffer.wrap(memory.frameAddress(mfn), PAGE_SIZE);
+            try {
+                pageStore.writePage(domid, pfn, pageBuffer);
+            } catch (IOException | RuntimeException e) {
+                result[i] = -XEN_EIO;
+                failed = true;
+                continue;
+            }
+            nominatedAt.remove(pfn);
+            p2m.set(pfn, 0, p2m_ram_paged);
+            mfns[evicted++] = mfn;
+            result[i] = 0;
+        }
+        if (evicted > 0) {
+            long gen = p2m.bump();
+            for (int i = 0; i < evicted; i++) {
+                retire(mfns[i], gen, null);
+            }
+            reclaimLocked();
+        }
+        return evicted;
+    }
+
+    // ------------------------------------------------------------------ accessed bits
+
+    /**
+     * Marks {@code pfn} accessed: a vCPU view is (re)establishing a translation for it (the
+     * slow path, under this object's lock). A cached translation costs nothing: the bit is set
+     * only when the translation is made, and {@link #readAndClearAccessed} drops the cached
+     * translations so that the next touch makes (and marks) it again.
+     */
+    void markAccessed(long pfn) {
+        long[] a = accessed;
+        int w = (int) (pfn >>> 6);
+        if (w < a.length) {
+            a[w] |= 1L << (pfn & 63);
+        }
+    }
+
+    /**
+     * Reads and clears the accessed bits of PFNs {@code [firstPfn, firstPfn + 64 * words)} into
+     * {@code bitmap[0..words)} (bit {@code pfn % 64} of word {@code (pfn - firstPfn) / 64}), like
+     * log-dirty CLEAN: if any bit was set, the generation is bumped so every vCPU drops its
+     * cached translations and its next touch of such a page marks it again. Words past the
+     * address space read as 0.
+     *
+     * @return the number of accessed PFNs reported, or {@code -XEN_EINVAL} if {@code firstPfn} is
+     *         negative or not a multiple of 64, or {@code bitmap} is shorter than {@code words}
+     */
+    public synchronized long readAndClearAccessed(long firstPfn, long[] bitmap, int words) {
+        if (firstPfn < 0 || (firstPfn & 63) != 0 || words < 0 || bitmap == null || bitmap.length < words) {
+            return -XEN_EINVAL;
+        }
+        long[] a = accessed;
+        long first = firstPfn >>> 6;
+        long count = 0;
+        for (int i = 0; i < words; i++) {
+            long w = first + i;
+            long bits = 0;
+            if (w < a.length) {
+                bits = a[(int) w];
+                a[(int) w] = 0;
+            }
+            bitmap[i] = bits;
+            count += Long.bitCount(bits);
+        }
+        if (count > 0) {
+            p2m.bump();
+            reclaimLocked();
+        }
+        return count;
     }
 
     // ------------------------------------------------------------------ sharing

@@ -44,6 +44,11 @@ public final class FrameAllocator {
     private final int[] freeStack;
     private int freeTop;
     private final int[] ownedBy = new int[DOMIDS];
+    /** Free frames under which {@link #lowMemoryHook} runs (Xen's low_mem_virq threshold); 0 = off. */
+    private long lowMemoryThreshold;
+    /** True while free frames are at or above the threshold: the next fall below signals. */
+    private boolean lowMemoryArmed = true;
+    private Runnable lowMemoryHook;
 
     /** Manages every frame of {@code memory}; all start free. */
     public FrameAllocator(MachineMemory memory) {
@@ -77,9 +82,14 @@ public final class FrameAllocator {
      */
     public synchronized long alloc(int domid, long pfn) {
         if (freeTop == 0) {
+            signalLowMemory(); // someone waits for a frame: always worth a signal
             return NO_FRAME;
         }
         int mfn = freeStack[--freeTop];
+        if (freeTop < lowMemoryThreshold && lowMemoryArmed) {
+            lowMemoryArmed = false;
+            signalLowMemory();
+        }
         owner[mfn] = (short) domid;
         type[mfn] = PGT_WRITABLE_PAGE;
         refCount[mfn] = 1;
@@ -131,7 +141,41 @@ public final class FrameAllocator {
         m2p[i] = NO_PFN;
         memory.scrubFrame(i);
         freeStack[freeTop++] = i;
+        if (freeTop >= lowMemoryThreshold) {
+            lowMemoryArmed = true;
+        }
         return true;
+    }
+
+    /**
+     * Asks for {@code hook} to run whenever free frames fall under {@code threshold} (once per
+     * fall: it is armed again when free frames are back at the threshold) and whenever an
+     * allocation finds no free frame; {@code threshold} 0 keeps only the latter. The hook runs
+     * under this allocator's lock, the innermost lock of the hypervisor: it must only hand the
+     * signal on (unpark a thread), never take another lock.
+     */
+    public synchronized void onLowMemory(long threshold, Runnable hook) {
+        if (threshold < 0) {
+            throw new IllegalArgumentException("negative low-memory threshold " + threshold);
+        }
+        lowMemoryThreshold = threshold;
+        lowMemoryHook = hook;
+        lowMemoryArmed = freeTop >= threshold;
+        if (!lowMemoryArmed) {
+            signalLowMemory();
+        }
+    }
+
+    /** Sets the threshold of {@link #onLowMemory} and keeps its hook. */
+    public synchronized void lowMemoryThreshold(long threshold) {
+        onLowMemory(threshold, lowMemoryHook);
+    }
+
+    private void signalLowMemory() {
+        Runnable h = lowMemoryHook;
+        if (h != null) {
+            h.run();
+        }
     }
 
     /** Marks an allocated frame copy-on-write shared: it passes to DOMID_COW. */

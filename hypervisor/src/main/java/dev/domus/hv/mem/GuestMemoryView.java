@@ -258,6 +258,7 @@ public final class GuestMemoryView implements GuestMemory {
             synchronized (domain) {
                 r = domain.resolveLocked(pfn, write);
                 if (r >= 0) {
+                    domain.markAccessed(pfn);
                     long g = p2m.generation();
                     if (g != cachedGeneration) {
                         flush(g); // a hook moved mappings: entries cached before are stale
