@@ -1,9 +1,12 @@
 package dev.domus.dom0.overcommit;
 
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.domus.abi.DomusMemoryOp;
@@ -21,7 +24,9 @@ import dev.domus.abi.XenErrno;
  * accessed bits ({@code XENMEM_paging_op_domus_accessed}; the hypervisor sets a page's bit
  * whenever a vCPU makes a translation for it), and it passes over every page used since the
  * hand last came by. A sweep goes round at most twice, so a domain whose every page is hot still
- * yields victims (the second time round only pages touched since the first count as used).
+ * yields victims (the second time round only pages touched since the first count as used); if
+ * even so no domain has an unused page, the pass takes used ones rather than leave the host
+ * without memory.
  *
  * <p><b>Batches</b>: victims are nominated and evicted {@link DomusMemoryOp#DOMUS_PAGING_BATCH_MAX}
  * at a time, one hypercall and one generation bump per batch (Xen's xenpaging makes one call
@@ -39,10 +44,11 @@ public final class Pager {
     private static final long MAX_WAIT_NANOS = 2_000_000_000L;
 
     private final MemoryOps ops;
-    private final Map<Integer, Clock> clocks = new HashMap<>();
-    private final Map<Integer, Long> evictedBy = new HashMap<>();
-    private long totalPagedOut;
-    private long totalNanos;
+    private final Map<Integer, Clock> clocks = new ConcurrentHashMap<>();
+    // Counters are read by the console while a pass runs: they take no lock.
+    private final Map<Integer, Long> evictedBy = new ConcurrentHashMap<>();
+    private final AtomicLong totalPagedOut = new AtomicLong();
+    private final AtomicLong totalNanos = new AtomicLong();
 
     /** One domain's clock hand and the accessed bits of the window it is in. */
     private static final class Clock {
@@ -70,17 +76,17 @@ public final class Pager {
     }
 
     /** Pages evicted by this pager since it started. */
-    public synchronized long totalPagedOut() {
-        return totalPagedOut;
+    public long totalPagedOut() {
+        return totalPagedOut.get();
     }
 
     /** Time spent paging out since the pager started, in nanoseconds. */
-    public synchronized long totalNanos() {
-        return totalNanos;
+    public long totalNanos() {
+        return totalNanos.get();
     }
 
     /** Pages this pager evicted from {@code domid} since the domain was created. */
-    public synchronized long evictedFrom(int domid) {
+    public long evictedFrom(int domid) {
         return evictedBy.getOrDefault(domid, 0L);
     }
 
@@ -102,28 +108,41 @@ public final class Pager {
         String error = null;
         Map<Integer, Long> by = new TreeMap<>();
         boolean progress = true;
+        boolean anyPage = false;
+        Set<Integer> stuck = new HashSet<>();
         long[] victims = new long[BATCH * BATCHES_IN_FLIGHT];
         int[] types = new int[MemoryOps.TYPE_BATCH];
-        while (done < want && progress && error == null) {
+        while (done < want && error == null) {
+            if (!progress) {
+                if (anyPage) {
+                    break;
+                }
+                anyPage = true; // every page was used while the hands went round twice: take used ones
+            }
             progress = false;
             for (int domid : domids) {
                 if (done >= want) {
                     break;
+                }
+                if (stuck.contains(domid)) {
+                    continue;
                 }
                 MemoryOps.DomainPages info = ops.domainPages(domid);
                 if (info == null || info.dying() || domid == 0) {
                     continue;
                 }
                 int n = (int) Math.min(victims.length, want - done);
-                int found = chooseVictims(domid, info.maxPages(), victims, n, types, second);
+                int found = chooseVictims(domid, info.maxPages(), victims, n, types, second, anyPage);
                 if (found == 0) {
                     continue;
                 }
-                progress = true;
                 long[] outcome = evict(domid, victims, found);
                 done += outcome[0];
                 busy += outcome[1];
-                if (outcome[0] > 0) {
+                if (outcome[0] == 0) {
+                    stuck.add(domid); // victims, but none would go (busy, or a vCPU never quiesced)
+                } else {
+                    progress = true;
                     by.merge(domid, outcome[0], Long::sum);
                     evictedBy.merge(domid, outcome[0], Long::sum);
                 }
@@ -136,8 +155,8 @@ public final class Pager {
             }
         }
         long nanos = System.nanoTime() - t0;
-        totalPagedOut += done;
-        totalNanos += nanos;
+        totalPagedOut.addAndGet(done);
+        totalNanos.addAndGet(nanos);
         return new Result(done, by, second[0], busy, error, nanos);
     }
 
@@ -145,7 +164,8 @@ public final class Pager {
      * Advances the domain's clock; fills {@code out} with up to {@code n} victims: private RAM
      * not accessed since the hand last passed.
      */
-    private int chooseVictims(int domid, long maxPfn, long[] out, int n, int[] types, long[] skipped) {
+    private int chooseVictims(int domid, long maxPfn, long[] out, int n, int[] types, long[] skipped,
+                              boolean anyPage) {
         if (maxPfn <= 0) {
             return 0;
         }
@@ -173,7 +193,7 @@ public final class Pager {
                     continue;
                 }
                 long off = pfn - window;
-                if ((c.accessed[(int) (off >>> 6)] & (1L << (off & 63))) != 0) {
+                if (!anyPage && (c.accessed[(int) (off >>> 6)] & (1L << (off & 63))) != 0) {
                     skipped[0]++; // used since the hand last came by: a second chance
                     continue;
                 }

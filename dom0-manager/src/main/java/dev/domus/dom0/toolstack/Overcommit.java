@@ -172,28 +172,39 @@ final class Overcommit {
     private static long[] totals(MemoryManager mm, List<MemoryManager.Guest> guests) {
         long paged = 0;
         long ballooned = 0;
+        long pageIns = 0;
         for (MemoryManager.Guest g : guests) {
             MemoryOps.DomainPages p = mm.ops().domainPages(g.domid());
             if (p != null) {
                 paged += p.pagedPages();
                 ballooned += Math.max(0, g.memoryPages() - p.totPages());
+                pageIns += mm.pageIns(g.domid(), p.pagedPages());
             }
         }
-        return new long[] {mm.ops().sharedFrames(), mm.ops().sharingFreedPages(), paged, ballooned};
+        return new long[] {mm.ops().sharedFrames(), mm.ops().sharingFreedPages(), paged, ballooned, pageIns};
+    }
+
+    /** The pager's work so far: pages evicted, the time it took, and how many came back. */
+    private static String pagerText(MemoryManager mm, long pageIns) {
+        double secs = mm.pagingNanos() / 1e9;
+        return String.format("%d pages paged out in %.1f s of paging (%.0f pages/s), %d of them paged back in"
+                + " by the guests", mm.totalPagedOut(), secs, secs > 0 ? mm.totalPagedOut() / secs : 0.0, pageIns);
     }
 
     static String infoText(MemoryManager mm, List<MemoryManager.Guest> guests) {
         long[] t = totals(mm, guests);
         return String.format("shared_memory          : %d%nsharing_saved          : %d%npaged_out_memory       : %d%n"
-                        + "ballooned_memory       : %d%npager_watermarks       : %d-%d%s%n",
+                        + "ballooned_memory       : %d%npager_watermarks       : %d-%d%s%npager                  : %s%n",
                 t[0] / 256, t[1] / 256, t[2] / 256, t[3] / 256, mm.lowFrames() / 256, mm.highFrames() / 256,
-                mm.pagingError() == null ? "" : " (stopped: " + mm.pagingError() + ")");
+                mm.pagingError() == null ? "" : " (stopped: " + mm.pagingError() + ")", pagerText(mm, t[4]));
     }
 
     static String infoJson(MemoryManager mm, List<MemoryManager.Guest> guests) {
         long[] t = totals(mm, guests);
         return ",\"shared_memory_kib\":" + t[0] * 4 + ",\"sharing_saved_kib\":" + t[1] * 4
                 + ",\"paged_out_kib\":" + t[2] * 4 + ",\"ballooned_kib\":" + t[3] * 4
+                + ",\"pager_paged_out_pages\":" + mm.totalPagedOut() + ",\"pager_page_ins\":" + t[4]
+                + ",\"pager_ms\":" + mm.pagingNanos() / 1_000_000
                 + ",\"paging_error\":" + Json.quote(mm.pagingError() == null ? "" : mm.pagingError());
     }
 }

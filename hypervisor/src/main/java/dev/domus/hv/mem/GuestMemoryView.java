@@ -292,11 +292,17 @@ public final class GuestMemoryView implements GuestMemory {
     /** How long an access waits for a free frame before it faults (out of memory). */
     static final long MEMORY_WAIT_NANOS = 30_000_000_000L;
 
-    /** Parks until the allocator has a free frame again (or 1 ms); returns the nanoseconds waited. */
+    /**
+     * Parks a moment for a free frame; returns the nanoseconds waited. The view goes offline
+     * meanwhile (this access holds no frame yet, and the ones before it are done): the pager's
+     * evictions of this domain's pages wait for every online view to quiesce, so a view waiting
+     * online would hold up the very page-out it waits for.
+     */
     private long awaitFreeFrame() {
         long t0 = System.nanoTime();
+        offline();
         java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-        domain.reclaimIfPending();
+        revalidate(); // back online before the next translation
         return Math.max(1, System.nanoTime() - t0);
     }
 
