@@ -219,7 +219,7 @@ class TemplateTest {
             System.out.println("[template] " + out.trim());
             guests.add(domid(out));
         }
-        assertTrue(ok("template", "list").out().matches("(?s).*base +" + tpl + " +16 +10 .*"), ok("template", "list").out());
+        assertTrue(ok("template", "list").out().matches("(?s).*base +" + tpl + " +" + mib + " +10 .*"), ok("template", "list").out());
         // Each resumed from the template's point (generation 1 -> 2) and verified every page it
         // filled there: status ok, 0 errors, all its tested pages.
         for (int d : guests) {
