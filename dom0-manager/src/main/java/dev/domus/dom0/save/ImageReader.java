@@ -55,7 +55,9 @@ public final class ImageReader {
      */
     public static SavedImage index(Path image, PageIndex index) throws ImageException {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image);
-             InputStream in = new BufferedInputStream(new SeekingInput(ch), 1 << 16)) {
+             // 16 KiB: a record's header and PFN list (8 KiB for 1024 pages) in one read; a
+             // larger buffer reads page data the index seeks past anyway
+             InputStream in = new BufferedInputStream(new SeekingInput(ch), 16 << 10)) {
             Pass p = new Pass(image + " is not a usable Domus save image: ", in, null, null, false);
             p.index = index;
             return p.run();
