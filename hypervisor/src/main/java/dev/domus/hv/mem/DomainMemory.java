@@ -1693,7 +1693,9 @@ public final class DomainMemory {
                     retire(p2m.mfn(pfn), gen, null);
                     break;
                 case p2m_ram_paged:
-                    if (pageStore != null) {
+                    if (isPagerBacked(pfn)) {
+                        clearPagerBacked(pfn); // as release(): the page no longer waits for the pager
+                    } else if (pageStore != null) {
                         pageStore.discard(domid, pfn);
                     }
                     break;
