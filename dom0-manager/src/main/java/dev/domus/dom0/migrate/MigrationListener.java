@@ -133,7 +133,8 @@ public final class MigrationListener implements AutoCloseable {
         try (s) {
             s.setSoTimeout(READ_TIMEOUT_MS);
             s.setTcpNoDelay(true);
-            InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20);
+            DryInput raw = new DryInput(s.getInputStream());
+            InputStream in = new BufferedInputStream(raw, 1 << 20);
             OutputStream out = s.getOutputStream();
             String hello = MigrationProtocol.readLine(in);
             if (hello == null) {
@@ -147,7 +148,7 @@ public final class MigrationListener implements AutoCloseable {
                 MigrationProtocol.writeLine(out, MigrationProtocol.ERROR + " not a Domus migration stream (expected "
                         + MigrationProtocol.HELLO + ")");
             } else {
-                receive(s, in, out, id);
+                receive(s, raw, in, out, id);
             }
         } catch (IOException e) {
             // that connection's problem; an incoming migration has already cleaned up
@@ -158,13 +159,20 @@ public final class MigrationListener implements AutoCloseable {
         }
     }
 
-    private void receive(Socket s, InputStream in, OutputStream out, String id) {
+    private void receive(Socket s, DryInput raw, InputStream in, OutputStream out, String id) {
         synchronized (this) {
             inProgress.add(id);
         }
         String from = s.getInetAddress().getHostAddress() + ":" + s.getPort();
         int[] domid = {-1};
         PageLoader[] loader = new PageLoader[1];
+        long[] loaded = {0, -1}; // page entries loaded, and the count last told to the source
+        raw.onDry(() -> {
+            if (loaded[0] != loaded[1]) {
+                loaded[1] = loaded[0];
+                MigrationProtocol.writeLine(out, MigrationProtocol.LOADED + " " + loaded[0]);
+            }
+        });
         String outcome;
         try (GuestPageIo io = new GuestPageIo(dom0)) {
             try {
@@ -176,7 +184,11 @@ public final class MigrationListener implements AutoCloseable {
                             domid[0] = target.build(info, src, cfg);
                             loader[0] = new PageLoader(io, domid[0], info, true);
                         },
-                        (pfn, type, data, off) -> loader[0].page(pfn, type, data, off));
+                        (pfn, type, data, off) -> {
+                            loader[0].page(pfn, type, data, off);
+                            loaded[0]++;
+                        });
+                raw.onDry(null);
                 loader[0].flush();
                 target.prepare(domid[0], img);
                 MigrationProtocol.writeLine(out, MigrationProtocol.READY + " " + domid[0]);
@@ -195,12 +207,51 @@ public final class MigrationListener implements AutoCloseable {
                 }
                 return;
             } catch (Exception e) {
+                raw.onDry(null); // from here on the source hears only the refusal
                 String why = MigrationSender.message(e);
                 if (domid[0] >= 0) {
                     target.abort(domid[0], why);
                 }
                 finish(id, MigrationProtocol.ABORTED + " " + why);
                 refuse(s, in, out, why);
+            }
+        }
+    }
+
+    /**
+     * The socket's input, telling a listener each time a read would wait for the network: the
+     * receiver has caught up with everything the source sent so far (see {@link MigrationProtocol#LOADED}).
+     */
+    private static final class DryInput extends java.io.FilterInputStream {
+        interface OnDry {
+            void dry() throws IOException;
+        }
+
+        private OnDry onDry;
+
+        DryInput(InputStream in) {
+            super(in);
+        }
+
+        void onDry(OnDry r) {
+            this.onDry = r;
+        }
+
+        @Override
+        public int read() throws IOException {
+            dryCheck();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            dryCheck();
+            return super.read(b, off, len);
+        }
+
+        private void dryCheck() throws IOException {
+            if (onDry != null && super.available() == 0) {
+                onDry.dry();
             }
         }
     }

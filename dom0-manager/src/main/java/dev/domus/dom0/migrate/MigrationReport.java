@@ -28,6 +28,7 @@ public final class MigrationReport {
     long absentPages;
     long pagedPages;
     long suspendNanos;
+    long targetWaitNanos;
     long downtimeNanos;
     long totalNanos;
 
@@ -102,6 +103,7 @@ public final class MigrationReport {
                 .append(",\"zero_pages\":").append(zeroPages)
                 .append(",\"absent_pages\":").append(absentPages)
                 .append(",\"paged_pages\":").append(pagedPages)
+                .append(",\"target_wait_ms\":").append(ms(targetWaitNanos))
                 .append(",\"suspend_ms\":").append(ms(suspendNanos))
                 .append(",\"downtime_ms\":").append(ms(downtimeNanos))
                 .append(",\"total_ms\":").append(ms(totalNanos)).append("}\n").toString();

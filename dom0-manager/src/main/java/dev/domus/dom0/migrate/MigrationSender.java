@@ -113,6 +113,8 @@ public final class MigrationSender {
         private InputStream in;
         private ImageWriter w;
         private String phase = "connecting";
+        /** Page entries the target reports loaded (its LOADED lines). */
+        private long loadedByTarget;
         private long stoppedAt;
 
         Run(int domid, SavedDomainInfo info, Source source, String hostPort, int maxRounds, Progress progress) {
@@ -180,6 +182,10 @@ public final class MigrationSender {
                             break;
                         }
                     }
+                    phase = "waiting for the target to load the pre-copy rounds";
+                    long tw = System.nanoTime();
+                    awaitLoaded(batch.normalPages() + batch.zeroPages() + batch.absentPages());
+                    report.targetWaitNanos = System.nanoTime() - tw;
                     phase = "the suspend";
                     long ts = System.nanoTime();
                     try {
@@ -423,21 +429,58 @@ public final class MigrationSender {
             return n;
         }
 
-        /** The target may refuse at any time; it says so in one line and stops reading. */
+        /**
+         * Reads what the target has said: LOADED counts are noted; anything else is its refusal
+         * (it may refuse at any time, in one line, and stops reading).
+         */
         private void checkTarget() throws IOException, MigrationException {
-            if (in.available() > 0) {
+            while (in.available() > 0) {
                 String line = MigrationProtocol.readLine(in);
-                throw fail("the target " + hostPort + " stopped the migration during " + phase + ": "
-                        + refusal(line), Outcome.SOURCE);
+                if (!loaded(line)) {
+                    throw fail("the target " + hostPort + " stopped the migration during " + phase + ": "
+                            + refusal(line), Outcome.SOURCE);
+                }
+            }
+        }
+
+        /** Notes a LOADED line; false for any other. */
+        private boolean loaded(String line) {
+            if (line == null || !MigrationProtocol.LOADED.equals(MigrationProtocol.word(line))) {
+                return false;
+            }
+            try {
+                loadedByTarget = Math.max(loadedByTarget, Long.parseLong(MigrationProtocol.rest(line).trim()));
+            } catch (NumberFormatException e) {
+                return false;
+            }
+            return true;
+        }
+
+        /** Waits (on the target's lines, the read timeout guarding a hung one) until it has loaded {@code entries}. */
+        private void awaitLoaded(long entries) throws IOException, MigrationException {
+            while (loadedByTarget < entries) {
+                String line = MigrationProtocol.readLine(in);
+                if (line == null) {
+                    throw new IOException("the target closed the connection");
+                }
+                if (!loaded(line)) {
+                    throw fail("the target " + hostPort + " stopped the migration during " + phase + ": "
+                            + refusal(line), Outcome.SOURCE);
+                }
             }
         }
 
         /** After a failed write: the target's last words, if it left any. */
         private String targetSaid() {
             try {
-                if (in != null && in.available() > 0) {
+                while (in != null && in.available() > 0) {
                     String line = MigrationProtocol.readLine(in);
-                    return line == null ? null : refusal(line);
+                    if (line == null) {
+                        return null;
+                    }
+                    if (!loaded(line)) {
+                        return refusal(line);
+                    }
                 }
             } catch (IOException ignored) {
                 // nothing readable
@@ -445,12 +488,17 @@ public final class MigrationSender {
             return null;
         }
 
+        /** The target's next line other than a LOADED count. */
         private String answer() throws IOException {
-            String line = MigrationProtocol.readLine(in);
-            if (line == null) {
-                throw new IOException("the target closed the connection");
+            while (true) {
+                String line = MigrationProtocol.readLine(in);
+                if (line == null) {
+                    throw new IOException("the target closed the connection");
+                }
+                if (!loaded(line)) {
+                    return line;
+                }
             }
-            return line;
         }
 
         /**
