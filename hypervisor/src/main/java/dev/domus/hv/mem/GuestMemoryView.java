@@ -240,7 +240,11 @@ public final class GuestMemoryView implements GuestMemory {
             return -XEN_EFAULT;
         }
         if (q == DomainMemory.OFFLINE || p2m.generation() != cachedGeneration) {
-            revalidate();
+            // A quiescent point too: this thread's earlier accesses are done and this one holds
+            // no frame yet, so after the flush the view holds nothing from before. Publishing it
+            // lets the pager's evictions (and frame reclamation) proceed while a vCPU runs guest
+            // code that makes no hypercall for a long time (a 4 GiB verification pass).
+            quiesce();
         }
         if (address < 0) {
             return -XEN_EFAULT;

@@ -95,9 +95,11 @@ class AccessedBitsTest {
         dom.setPageStore(store);
         dom.populateRange(0, 16);
         GuestMemoryView v = dom.newView();
+        GuestMemoryView w = dom.newView(); // another vCPU, online and busy elsewhere
         for (int p = 0; p < 16; p++) {
             v.putLong((long) p * PAGE, 1000 + p);
         }
+        w.getLong(15L * PAGE);
         int free = alloc.freeFrames();
         long[] pfns = {1, 2, 3, 4, 5, 199};
         long[] rc = new long[pfns.length];
@@ -107,10 +109,10 @@ class AccessedBitsTest {
         assertArrayEquals(new long[] {0, 0, 0, 0, 0, -XEN_EINVAL}, rc, "pfn 199 holds no RAM");
         assertEquals(p2m_ram_paging_out, dom.typeOf(3));
 
-        v.putLong(2L * PAGE, 7); // written after the nomination: cancelled
-        assertEquals(0, dom.evictPageBatch(pfns, 5, rc), "the vCPU has not quiesced yet");
+        v.putLong(2L * PAGE, 7); // written after the nomination: cancelled (and v passed a quiescent point)
+        assertEquals(0, dom.evictPageBatch(pfns, 5, rc), "the other vCPU has not quiesced yet");
         assertArrayEquals(new long[] {-XEN_EAGAIN, -XEN_EBUSY, -XEN_EAGAIN, -XEN_EAGAIN, -XEN_EAGAIN}, java.util.Arrays.copyOf(rc, 5));
-        v.quiesce();
+        w.getLong(15L * PAGE + 8); // its next access after the change is a quiescent point
         gen = dom.p2m().generation();
         assertEquals(4, dom.evictPageBatch(pfns, 5, rc));
         assertEquals(gen + 1, dom.p2m().generation(), "one bump for the batch");
@@ -118,6 +120,7 @@ class AccessedBitsTest {
         assertEquals(p2m_ram_paged, dom.typeOf(4));
         assertEquals(4, store.pages());
         v.quiesce();
+        w.quiesce();
         assertEquals(free + 4, alloc.freeFrames());
         for (int p = 0; p < 16; p++) {
             assertEquals(p == 2 ? 7 : 1000 + p, v.getLong((long) p * PAGE), "pfn " + p + " came back intact");
