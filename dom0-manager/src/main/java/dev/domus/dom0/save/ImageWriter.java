@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * Writes a save image (see {@link ImageFormat}) to a new file through large direct buffers that
+ * Writes a save image (see {@link ImageFormat}) to a new file through 1 MiB direct buffers that
  * a thread of its own writes ({@link WriteBehind}), so building the next records overlaps the
  * kernel's copy of the last ones. Call {@link #finish()} after the last record: it writes END,
  * waits for the writes and fsyncs. A writer that is closed without {@code finish} deletes its
