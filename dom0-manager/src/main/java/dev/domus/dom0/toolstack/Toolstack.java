@@ -560,12 +560,17 @@ public final class Toolstack implements HostControl {
 
     // ---------------------------------------------------------------- save / restore (dev.domus.dom0.save)
 
+    /** Save and migrate read every page: not while a lazy restore still brings them in. */
+    private void refuseWhileLoading(ManagedDomain m, String what) throws CommandException {
+        if (lazyRestores.containsKey(m.domid())) {
+            throw new CommandException("cannot " + what + " " + m.name() + " yet: its memory is still loading from a lazy"
+                    + " restore; " + what + " it after its 'restored ... fully loaded' event (domus events)");
+        }
+    }
+
     private synchronized String save(String dom, String file, List<String> args) throws CommandException {
         ManagedDomain m = resolve(dom);
-        if (lazyRestores.containsKey(m.domid())) {
-            throw new CommandException("cannot save " + m.name() + " yet: its memory is still loading from a lazy restore;"
-                    + " save it after its 'restored ... fully loaded' event (domus events)");
-        }
+        refuseWhileLoading(m, "save");
         Path path = Path.of(file);
         if (Files.exists(path)) {
             throw new CommandException(file + " already exists: remove it or choose another file");
@@ -760,6 +765,7 @@ public final class Toolstack implements HostControl {
 
     private synchronized String migrate(String dom, String to, List<String> args) throws CommandException {
         ManagedDomain m = resolve(dom);
+        refuseWhileLoading(m, "migrate");
         long timeoutMs;
         int maxRounds = MigrationSender.DEFAULT_MAX_ROUNDS;
         try {
