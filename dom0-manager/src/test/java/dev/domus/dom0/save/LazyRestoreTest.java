@@ -4,14 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.domus.dom0.ConsoleRun;
+import dev.domus.dom0.MemcheckHost;
 import dev.domus.dom0.control.wire.ControlClient;
-import dev.domus.dom0.daemon.DaemonSettings;
-import dev.domus.dom0.daemon.DomusDaemon;
-import dev.domus.dom0.toolstack.Toolstack;
-import dev.domus.dom0.xenstore.XsClient;
-import dev.domus.dom0.xenstore.XsError;
-import dev.domus.examples.memcheck.MemCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,21 +32,16 @@ class LazyRestoreTest {
     @TempDir
     Path tmp;
 
-    private Path home;
-    private DomusDaemon daemon;
-    private XsClient xs;
+    private MemcheckHost h;
 
     @BeforeEach
     void startHost() throws Exception {
-        home = tmp.resolve("home");
-        daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
-        xs = XsClient.connect(home.resolve("xenstored.sock"));
+        h = MemcheckHost.start(tmp, 256);
     }
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        xs.close();
-        daemon.close();
+        h.close();
         if (follower != null) {
             follower.join(30_000); // the follow ends with the daemon's journal
         }
@@ -65,7 +54,7 @@ class LazyRestoreTest {
     private void followEvents() {
         follower = new Thread(() -> {
             try {
-                new ControlClient(home).call("follow-" + System.nanoTime(), "events", List.of("--follow", "--json"),
+                new ControlClient(h.home).call("follow-" + System.nanoTime(), "events", List.of("--follow", "--json"),
                         events::add);
             } catch (ControlClient.DomusUnavailableException | RuntimeException e) {
                 // the daemon stopped
@@ -80,7 +69,7 @@ class LazyRestoreTest {
         while (true) {
             String line = events.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null) {
-                throw new AssertionError("no event with " + List.of(parts) + "; " + guestDiagnostics());
+                throw new AssertionError("no event with " + List.of(parts) + "; " + h.diagnostics());
             }
             boolean all = true;
             for (String p : parts) {
@@ -92,126 +81,48 @@ class LazyRestoreTest {
         }
     }
 
-    private ConsoleRun domus(String... args) {
-        return ConsoleRun.domus(home, args);
-    }
-
-    private ConsoleRun ok(String... args) {
-        return ConsoleRun.ok(home, args);
-    }
-
-    private String refused(String... args) {
-        return ConsoleRun.refused(home, args);
-    }
-
     private Path memcheckCfg(String extra) throws Exception {
-        return memcheckCfg("memcheck", extra);
+        return h.memcheckCfg("memcheck", 8, extra);
     }
 
     private Path memcheckCfg(String name, String extra) throws Exception {
-        Path f = tmp.resolve(name + ".cfg");
-        Files.writeString(f, "name = \"" + name + "\"\nkernel = \"" + MemCheck.class.getName() + "\"\n"
-                + "memory = 8\nmaxmem = 8\nvcpus = 1\non_crash = \"preserve\"\nextra = \"" + extra + "\"\n");
-        return f;
-    }
-
-    private static int domid(String out) {
-        Matcher m = Pattern.compile("domid (\\d+)").matcher(out);
-        assertTrue(m.find(), out);
-        return Integer.parseInt(m.group(1));
-    }
-
-    private String readOr(String path, String fallback) {
-        try {
-            return xs.read(path);
-        } catch (XsError e) {
-            return fallback;
-        }
-    }
-
-    /** Waits on a xenstore watch (no sleeps) until {@code path} holds {@code want}. */
-    private void awaitValue(String path, String want) throws InterruptedException {
-        String token = "t" + System.nanoTime();
-        xs.watch(path, token);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!want.equals(readOr(path, null))) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError(path + " never became " + want + " (is " + readOr(path, null) + "); "
-                            + guestDiagnostics());
-                }
-                xs.nextWatchEvent(left, TimeUnit.NANOSECONDS);
-            }
-        } finally {
-            xs.unwatch(path, token);
-        }
-    }
-
-    /** For a failure message: what each guest said on its console, which vCPU threads live, the domain list. */
-    private String guestDiagnostics() {
-        StringBuilder b = new StringBuilder("consoles:");
-        try (var files = Files.list(home.resolve("logs"))) {
-            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-                if (f.getFileName().toString().startsWith("console-")) {
-                    b.append("\n--- ").append(f.getFileName()).append(":\n").append(Files.readString(f));
-                }
-            }
-        } catch (java.io.IOException e) {
-            b.append(" unreadable: ").append(e);
-        }
-        b.append("\nvCPU threads alive:");
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("domus-d")) {
-                b.append(' ').append(t.getName()).append('(').append(t.getState()).append(')');
-            }
-        }
-        b.append("\nlist: ").append(domus("list").out());
-        return b.toString();
-    }
-
-    private void assertVerified(int domid, int generation) throws InterruptedException {
-        String d = "/local/domain/" + domid + "/data/memcheck/";
-        awaitValue(d + "generation", Integer.toString(generation));
-        assertEquals("ok", xs.read(d + "status"));
-        assertEquals("0", xs.read(d + "errors"));
-        assertTrue(Long.parseLong(xs.read(d + "verified_pages")) > 1000, xs.read(d + "verified_pages"));
+        return h.memcheckCfg(name, 8, extra);
     }
 
     @Test
     void lazyRestoreRunsFirstThenMemcheckVerifiesEveryPage() throws Exception {
-        int domid = domid(ok("create", memcheckCfg("seed=7 dirty_rate=1000 tick_ms=50").toString()).out());
-        assertVerified(domid, 1);
+        int domid = MemcheckHost.domid(h.ok("create", memcheckCfg("seed=7 dirty_rate=1000 tick_ms=50").toString()).out());
+        h.assertVerified(domid, 1);
         Path image = tmp.resolve("memcheck.img");
-        ok("save", "memcheck", image.toString());
+        h.ok("save", "memcheck", image.toString());
         followEvents();
-        String json = ok("restore", image.toString(), "--lazy", "--json").out().trim();
+        String json = h.ok("restore", image.toString(), "--lazy", "--json").out().trim();
         Matcher j = Pattern.compile("\\{\"domid\":(\\d+),\"name\":\"memcheck\",.*\"lazy\":true,\"paused\":false,"
                 + "\"running_ms\":([0-9.]+),\"pages\":2048}").matcher(json);
         assertTrue(j.matches(), json);
         domid = Integer.parseInt(j.group(1));
-        assertVerified(domid, 2);
+        h.assertVerified(domid, 2);
         String loaded = awaitEvent("\"restored\"", "fully loaded after");
         Matcher pages = Pattern.compile("(\\d+) pages by the background reader, (\\d+) on the guest's first touch")
                 .matcher(loaded);
         assertTrue(pages.find(), loaded);
         // 8 MiB is 2048 pages: all but the four special frames came from the image, after the guest ran
         assertEquals(2044, Long.parseLong(pages.group(1)) + Long.parseLong(pages.group(2)), loaded);
-        assertTrue(ok("list").out().contains("memcheck"));
+        assertTrue(h.ok("list").out().contains("memcheck"));
         // fully loaded, it saves and restores like any other domain
         Path again = tmp.resolve("memcheck-again.img");
-        ok("save", "memcheck", again.toString());
-        assertVerified(domid(ok("restore", again.toString()).out()), 3);
+        h.ok("save", "memcheck", again.toString());
+        h.assertVerified(MemcheckHost.domid(h.ok("restore", again.toString()).out()), 3);
     }
 
     @Test
     void aCorruptPageRecordFoundAfterTheDomainRunsDestroysItAndNothingElse() throws Exception {
-        int other = domid(ok("create", memcheckCfg("bystander", "seed=11 dirty_rate=100 tick_ms=50").toString()).out());
-        int domid = domid(ok("create", memcheckCfg("seed=7 dirty_rate=100 tick_ms=50").toString()).out());
-        assertVerified(other, 1);
-        assertVerified(domid, 1);
+        int other = MemcheckHost.domid(h.ok("create", memcheckCfg("bystander", "seed=11 dirty_rate=100 tick_ms=50").toString()).out());
+        int domid = MemcheckHost.domid(h.ok("create", memcheckCfg("seed=7 dirty_rate=100 tick_ms=50").toString()).out());
+        h.assertVerified(other, 1);
+        h.assertVerified(domid, 1);
         Path image = tmp.resolve("memcheck.img");
-        ok("save", "memcheck", image.toString());
+        h.ok("save", "memcheck", image.toString());
         // flip a byte in the page data of the last PAGE_DATA record: the header scan cannot see it
         PageIndex index = new PageIndex();
         ImageReader.index(image, index);
@@ -222,17 +133,17 @@ class LazyRestoreTest {
         Path corrupt = tmp.resolve("corrupt.img");
         Files.write(corrupt, b);
         followEvents();
-        String restored = ok("restore", corrupt.toString(), "--lazy").out();
+        String restored = h.ok("restore", corrupt.toString(), "--lazy").out();
         assertTrue(restored.contains("lazily: running after"), restored);
-        int lazyDomid = domid(restored);
+        int lazyDomid = MemcheckHost.domid(restored);
         String destroyed = awaitEvent("\"destroyed\"", "\"domid\":" + lazyDomid + ",");
         assertTrue(destroyed.contains("checksum error in the PAGE_DATA record at byte " + index.recordAt(last)), destroyed);
-        String list = ok("list").out();
+        String list = h.ok("list").out();
         assertFalse(list.matches("(?s).*\\bmemcheck\\b.*"), list);
         assertTrue(list.contains("bystander"), list);
         // the bystander runs on, its memory intact: a save and restore round verifies all of it
         Path good = tmp.resolve("bystander.img");
-        ok("save", "bystander", good.toString());
-        assertVerified(domid(ok("restore", good.toString()).out()), 2);
+        h.ok("save", "bystander", good.toString());
+        h.assertVerified(MemcheckHost.domid(h.ok("restore", good.toString()).out()), 2);
     }
 }

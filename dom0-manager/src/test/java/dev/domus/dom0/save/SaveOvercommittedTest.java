@@ -3,14 +3,10 @@ package dev.domus.dom0.save;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.domus.dom0.ConsoleRun;
-import dev.domus.dom0.daemon.DaemonSettings;
-import dev.domus.dom0.daemon.DomusDaemon;
+import dev.domus.dom0.MemcheckHost;
 import dev.domus.dom0.overcommit.MemoryOps;
 import dev.domus.dom0.overcommit.PageTypes;
 import dev.domus.dom0.toolstack.Toolstack;
-import dev.domus.dom0.xenstore.XsClient;
-import dev.domus.dom0.xenstore.XsError;
 import dev.domus.examples.memcheck.MemCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,63 +33,22 @@ class SaveOvercommittedTest {
     @TempDir
     Path tmp;
 
-    private Path home;
-    private DomusDaemon daemon;
-    private XsClient xs;
+    private MemcheckHost h;
 
     @BeforeEach
     void startHost() throws Exception {
-        home = tmp.resolve("home");
-        daemon = DomusDaemon.start(new DaemonSettings(home, 256, 1, "credit2", null), Toolstack.factory());
-        xs = XsClient.connect(home.resolve("xenstored.sock"));
+        h = MemcheckHost.start(tmp, 256);
     }
 
     @AfterEach
     void stopHost() {
-        xs.close();
-        daemon.close();
-    }
-
-    private ConsoleRun ok(String... args) {
-        return ConsoleRun.ok(home, args);
-    }
-
-    private static int domid(String out) {
-        Matcher m = Pattern.compile("domid (\\d+)").matcher(out);
-        assertTrue(m.find(), out);
-        return Integer.parseInt(m.group(1));
+        h.close();
     }
 
     private static long jsonLong(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":(\\d+)").matcher(json);
         assertTrue(m.find(), key + " in " + json);
         return Long.parseLong(m.group(1));
-    }
-
-    private String readOr(String path, String fallback) {
-        try {
-            return xs.read(path);
-        } catch (XsError e) {
-            return fallback;
-        }
-    }
-
-    /** Waits on a xenstore watch (no sleeps) until {@code path} holds {@code want}. */
-    private void awaitValue(String path, String want) throws InterruptedException {
-        String token = "t" + System.nanoTime();
-        xs.watch(path, token);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!want.equals(readOr(path, null))) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError(path + " never became " + want + " (is " + readOr(path, null) + ")");
-                }
-                xs.nextWatchEvent(left, TimeUnit.NANOSECONDS);
-            }
-        } finally {
-            xs.unwatch(path, token);
-        }
     }
 
     /** Polls Dom0's own state (the balloon monitor lives there, not in xenstore) with a guard. */
@@ -107,31 +62,20 @@ class SaveOvercommittedTest {
         }
     }
 
-    private void assertVerified(int domid, int generation) throws InterruptedException {
-        String d = "/local/domain/" + domid + "/data/memcheck/";
-        awaitValue(d + "generation", Integer.toString(generation));
-        assertEquals("ok", xs.read(d + "status"));
-        assertEquals("0", xs.read(d + "errors"));
-        assertTrue(Long.parseLong(xs.read(d + "verified_pages")) > 1000, xs.read(d + "verified_pages"));
-    }
-
     @Test
     void pagedOutAndBalloonedPagesAreCarriedAsSuchAndTheRestoredGuestVerifiesAllItsMemory() throws Exception {
-        Path cfg = tmp.resolve("memcheck.cfg");
-        Files.writeString(cfg, "name = \"memcheck\"\nkernel = \"" + MemCheck.class.getName() + "\"\n"
-                + "memory = 16\nmaxmem = 16\nvcpus = 1\non_crash = \"preserve\"\n"
-                + "extra = \"seed=11 pages=1500 dirty_rate=0 tick_ms=50 balloon=1\"\n");
-        int domid = domid(ok("create", cfg.toString()).out());
-        assertVerified(domid, 1);
-        ok("mem-set", "memcheck", "10M");
-        await("memcheck at 10 MiB", () -> ok("list", "--json", "memcheck").out().contains("\"balloon\":\"reached\""));
-        String paged = ok("mem-pager", "--page-out", (PAGES_OUT * 4) + "K", "memcheck").out();
+        Path cfg = h.memcheckCfg("memcheck", 16, "seed=11 pages=1500 dirty_rate=0 tick_ms=50 balloon=1");
+        int domid = MemcheckHost.domid(h.ok("create", cfg.toString()).out());
+        h.assertVerified(domid, 1);
+        h.ok("mem-set", "memcheck", "10M");
+        await("memcheck at 10 MiB", () -> h.ok("list", "--json", "memcheck").out().contains("\"balloon\":\"reached\""));
+        String paged = h.ok("mem-pager", "--page-out", (PAGES_OUT * 4) + "K", "memcheck").out();
         assertTrue(paged.contains("paged out " + PAGES_OUT + " pages"), paged);
-        long mibBefore = jsonLong(ok("list", "--json", "memcheck").out(), "memory_mib");
+        long mibBefore = jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib");
 
         // Save the paused domain through DomainSaver itself, so its pages can be counted after.
-        ok("pause", "memcheck");
-        Toolstack ts = (Toolstack) daemon.host();
+        h.ok("pause", "memcheck");
+        Toolstack ts = (Toolstack) h.daemon.host();
         try (MemoryOps ops = new MemoryOps(ts.dom0())) {
             MemoryOps.DomainPages before = ops.domainPages(domid);
             long nrPages = before.maxPages();
@@ -176,17 +120,17 @@ class SaveOvercommittedTest {
             }
             Files.delete(probe);
         }
-        ok("unpause", "memcheck");
+        h.ok("unpause", "memcheck");
 
         // The real command, then restore: every tested page checks out and the memory is the same.
         Path image = tmp.resolve("memcheck.img");
-        String saved = ok("save", "memcheck", image.toString()).out();
+        String saved = h.ok("save", "memcheck", image.toString()).out();
         System.out.println(saved.trim());
         Matcher m = Pattern.compile("(\\d+) absent, (\\d+) paged out").matcher(saved);
         assertTrue(m.find(), saved);
         assertTrue(Long.parseLong(m.group(1)) >= 1024 && Long.parseLong(m.group(2)) > 0, saved);
-        int restored = domid(ok("restore", image.toString()).out());
-        assertVerified(restored, 2);
-        assertEquals(mibBefore, jsonLong(ok("list", "--json", "memcheck").out(), "memory_mib"), "same memory");
+        int restored = MemcheckHost.domid(h.ok("restore", image.toString()).out());
+        h.assertVerified(restored, 2);
+        assertEquals(mibBefore, jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib"), "same memory");
     }
 }
