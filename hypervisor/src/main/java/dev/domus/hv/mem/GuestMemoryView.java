@@ -273,7 +273,10 @@ public final class GuestMemoryView implements GuestMemory {
             if (r == -XEN_ENOENT) {
                 // Paged out with its content at the pager (a lazy restore): as a Xen vCPU
                 // paused on the vm_event ring, wait for Dom0 to prep the page, then retry.
+                // Offline meanwhile, as awaitFreeFrame: an online waiter would hold up evictions.
+                offline();
                 int w = domain.awaitPager(pfn, vcpuId);
+                revalidate();
                 if (w < 0) {
                     r = w;
                     break;
