@@ -42,8 +42,13 @@ public final class MemcheckHost implements AutoCloseable {
 
     /** Starts a host of {@code memoryMib} with one pCPU and credit2, its home at {@code dir/home}. */
     public static MemcheckHost start(Path dir, int memoryMib) throws Exception {
+        return start(dir, memoryMib, 1);
+    }
+
+    /** Starts a host of {@code memoryMib} and {@code pcpus} with credit2, its home at {@code dir/home}. */
+    public static MemcheckHost start(Path dir, int memoryMib, int pcpus) throws Exception {
         Path home = dir.resolve("home");
-        DomusDaemon daemon = DomusDaemon.start(new DaemonSettings(home, memoryMib, 1, "credit2", null), Toolstack.factory());
+        DomusDaemon daemon = DomusDaemon.start(new DaemonSettings(home, memoryMib, pcpus, "credit2", null), Toolstack.factory());
         return new MemcheckHost(dir, home, daemon, XsClient.connect(home.resolve("xenstored.sock")));
     }
 
@@ -65,6 +70,37 @@ public final class MemcheckHost implements AutoCloseable {
         Files.writeString(f, "name = \"" + name + "\"\nkernel = \"" + MemCheck.class.getName() + "\"\n"
                 + "memory = " + mib + "\nmaxmem = " + mib + "\nvcpus = 1\non_crash = \"preserve\"\nextra = \"" + extra + "\"\n");
         return f;
+    }
+
+    /** Creates a memcheck guest (see {@link #memcheckCfg}); returns its domid. */
+    public int createMemcheck(String name, int mib, String extra) throws IOException {
+        return domid(ok("create", memcheckCfg(name, mib, extra).toString()).out());
+    }
+
+    /** Where memcheck in {@code domid} publishes its results (generation, passes, status, errors, ...). */
+    public static String data(int domid) {
+        return "/local/domain/" + domid + "/data/memcheck/";
+    }
+
+    /** A number from a {@code --json} reply. */
+    public static long jsonLong(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":(\\d+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * Polls Dom0's own state (what is not in xenstore, such as the balloon monitor's verdict)
+     * until {@code cond} holds, with a guard.
+     */
+    public static void await(String what, java.util.function.BooleanSupplier cond) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
     }
 
     /** The domid in a console reply ({@code ... (domid N) ...}). */
@@ -121,7 +157,7 @@ public final class MemcheckHost implements AutoCloseable {
      * verified its pages with no error.
      */
     public void assertVerified(int domid, int generation) throws InterruptedException {
-        String d = "/local/domain/" + domid + "/data/memcheck/";
+        String d = data(domid);
         awaitValue(d + "generation", Integer.toString(generation));
         assertEquals("ok", xs.read(d + "status"));
         assertEquals("0", xs.read(d + "errors"));
@@ -146,7 +182,7 @@ public final class MemcheckHost implements AutoCloseable {
                 b.append(' ').append(t.getName()).append('(').append(t.getState()).append(')');
             }
         }
-        b.append("\nlist: ").append(domus("list").out());
+        b.append("\nlist: ").append(domus("list").out()).append("events: ").append(domus("events").out());
         return b.toString();
     }
 

@@ -11,9 +11,6 @@ import dev.domus.examples.memcheck.MemCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -45,33 +42,16 @@ class SaveOvercommittedTest {
         h.close();
     }
 
-    private static long jsonLong(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":(\\d+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Long.parseLong(m.group(1));
-    }
-
-    /** Polls Dom0's own state (the balloon monitor lives there, not in xenstore) with a guard. */
-    private static void await(String what, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(20_000_000);
-        }
-    }
-
     @Test
     void pagedOutAndBalloonedPagesAreCarriedAsSuchAndTheRestoredGuestVerifiesAllItsMemory() throws Exception {
         Path cfg = h.memcheckCfg("memcheck", 16, "seed=11 pages=1500 dirty_rate=0 tick_ms=50 balloon=1");
         int domid = MemcheckHost.domid(h.ok("create", cfg.toString()).out());
         h.assertVerified(domid, 1);
         h.ok("mem-set", "memcheck", "10M");
-        await("memcheck at 10 MiB", () -> h.ok("list", "--json", "memcheck").out().contains("\"balloon\":\"reached\""));
+        MemcheckHost.await("memcheck at 10 MiB", () -> h.ok("list", "--json", "memcheck").out().contains("\"balloon\":\"reached\""));
         String paged = h.ok("mem-pager", "--page-out", (PAGES_OUT * 4) + "K", "memcheck").out();
         assertTrue(paged.contains("paged out " + PAGES_OUT + " pages"), paged);
-        long mibBefore = jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib");
+        long mibBefore = MemcheckHost.jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib");
 
         // Save the paused domain through DomainSaver itself, so its pages can be counted after.
         h.ok("pause", "memcheck");
@@ -131,6 +111,6 @@ class SaveOvercommittedTest {
         assertTrue(Long.parseLong(m.group(1)) >= 1024 && Long.parseLong(m.group(2)) > 0, saved);
         int restored = MemcheckHost.domid(h.ok("restore", image.toString()).out());
         h.assertVerified(restored, 2);
-        assertEquals(mibBefore, jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib"), "same memory");
+        assertEquals(mibBefore, MemcheckHost.jsonLong(h.ok("list", "--json", "memcheck").out(), "memory_mib"), "same memory");
     }
 }
