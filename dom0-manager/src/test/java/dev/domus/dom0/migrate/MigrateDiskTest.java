@@ -14,12 +14,8 @@ import java.nio.file.StandardOpenOption;
 import dev.domus.dom0.ConsoleRun;
 import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.save.ImageFormat;
-import dev.domus.dom0.migrate.MigrateTest.Node;
 import dev.domus.sdk.blk.BlkFront;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #9: a domain with a disk on shared storage (one file both hosts see, as a SAN or NFS
@@ -31,31 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * in stop-and-copy (after the source let go of the disk) gives the disk back to the source's
  * guest, which goes on writing it.
  */
-class MigrateDiskTest {
+class MigrateDiskTest extends TwoHostsTest {
 
     private static final int DISK_BYTES = 1 << 20;
 
-    @TempDir
-    Path tmp;
 
-    private Node a;
-    private Node b;
-
-    @BeforeEach
-    void startHosts() throws Exception {
-        a = Node.start(tmp.resolve("a"));
-        b = Node.start(tmp.resolve("b"));
-    }
-
-    @AfterEach
-    void stopHosts() {
-        if (b != null) {
-            b.close();
-        }
-        if (a != null) {
-            a.close();
-        }
-    }
 
     private Path diskCfg(Path img) throws Exception {
         Path f = tmp.resolve("mover.cfg");

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -19,14 +18,11 @@ import dev.domus.dom0.console.DomusCli;
 import dev.domus.dom0.daemon.DaemonProcess;
 import dev.domus.dom0.daemon.Domusd;
 import dev.domus.dom0.migrate.FaultProxy.Fault;
-import dev.domus.dom0.migrate.MigrateTest.Node;
 import dev.domus.dom0.ConsoleRun;
 import dev.domus.dom0.save.ImageFormat;
 import dev.domus.dom0.xenstore.XsClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Migration faults on real connections: a target that refuses, a corrupt record, a
@@ -35,31 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
  * suspended), the target must hold no copy, and the command must fail naming the cause;
  * at the end one clean migration lets memcheck verify that no page was lost on the way.
  */
-class MigrateFaultTest {
+class MigrateFaultTest extends TwoHostsTest {
 
-    @TempDir
-    Path tmp;
 
-    private Node a;
-    private Node b;
     private int domid;
 
     @BeforeEach
-    void startHosts() throws Exception {
-        a = Node.start(tmp.resolve("a"));
-        b = Node.start(tmp.resolve("b"));
+    void startGuest() throws Exception {
         domid = domid(ok(a, "create", memcheckCfg(tmp, "seed=21 dirty_rate=4000 tick_ms=10").toString()).out());
         assertVerified(a.xs(), domid, 1);
-    }
-
-    @AfterEach
-    void stopHosts() {
-        if (b != null) {
-            b.close();
-        }
-        if (a != null) {
-            a.close();
-        }
     }
 
     private String refused(String to, String... more) {

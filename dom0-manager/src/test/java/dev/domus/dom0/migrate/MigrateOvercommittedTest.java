@@ -16,15 +16,11 @@ import java.util.regex.Pattern;
 
 import dev.domus.dom0.control.Command;
 import dev.domus.dom0.control.Progress;
-import dev.domus.dom0.migrate.MigrateTest.Node;
 import dev.domus.dom0.overcommit.MemoryOps;
 import dev.domus.dom0.toolstack.Toolstack;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.examples.memcheck.MemCheck;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issues #9/#11: live migration of an overcommitted guest. Its paged-out pages are sent with
@@ -37,33 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * back to its full memory on the target (a PFN wrongly populated there, or wrongly absent,
  * would stop it or show in tot_pages).
  */
-class MigrateOvercommittedTest {
+class MigrateOvercommittedTest extends TwoHostsTest {
 
     private static final int PAGES_OUT = 512;
     /** A running guest may touch a few of its own paged-out pages (its pager victims are only mostly cold). */
     private static final int GUEST_PAGE_INS = 16;
 
-    @TempDir
-    Path tmp;
 
-    private Node a;
-    private Node b;
-
-    @BeforeEach
-    void startHosts() throws Exception {
-        a = Node.start(tmp.resolve("a"));
-        b = Node.start(tmp.resolve("b"));
-    }
-
-    @AfterEach
-    void stopHosts() {
-        if (b != null) {
-            b.close();
-        }
-        if (a != null) {
-            a.close();
-        }
-    }
 
     private static void assertVerified(XsClient xs, int domid, int generation) throws InterruptedException {
         String d = "/local/domain/" + domid + "/data/memcheck/";

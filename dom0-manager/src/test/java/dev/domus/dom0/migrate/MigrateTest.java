@@ -14,61 +14,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.domus.dom0.control.wire.ControlClient;
-import dev.domus.dom0.daemon.DaemonSettings;
-import dev.domus.dom0.daemon.DomusDaemon;
-import dev.domus.dom0.toolstack.Toolstack;
 import dev.domus.dom0.xenstore.XsClient;
 import dev.domus.dom0.xenstore.XsError;
 import dev.domus.examples.memcheck.MemCheck;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code domus migrate} between two real hosts in this JVM (two homes, two domusd control
  * sockets, two xenstoreds, migration over loopback TCP on ephemeral ports) with the memcheck
  * guest dirtying its memory throughout; memcheck verifies every page when it resumes.
  */
-class MigrateTest {
+class MigrateTest extends TwoHostsTest {
 
-    @TempDir
-    Path tmp;
 
-    /** One host: its daemon, home and xenstore client. */
-    record Node(DomusDaemon daemon, Path home, XsClient xs, String listen) implements AutoCloseable {
-        static Node start(Path home) throws Exception {
-            DomusDaemon d = DomusDaemon.start(new DaemonSettings(home, 128, 1, "credit2", "127.0.0.1:0"),
-                    Toolstack.factory());
-            return new Node(d, home, XsClient.connect(home.resolve("xenstored.sock")),
-                    ((Toolstack) d.host()).migrationAddress());
-        }
-
-        @Override
-        public void close() {
-            xs.close();
-            daemon.close();
-        }
-    }
-
-    private Node a;
-    private Node b;
-
-    @BeforeEach
-    void startHosts() throws Exception {
-        a = Node.start(tmp.resolve("a"));
-        b = Node.start(tmp.resolve("b"));
-    }
-
-    @AfterEach
-    void stopHosts() {
-        if (b != null) {
-            b.close();
-        }
-        if (a != null) {
-            a.close();
-        }
-    }
 
     static ConsoleRun domus(Node n, String... args) {
         return ConsoleRun.domus(n.home(), args);
