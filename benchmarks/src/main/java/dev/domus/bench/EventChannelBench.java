@@ -2,12 +2,6 @@ package dev.domus.bench;
 
 import dev.domus.bench.guest.EventEcho;
 import dev.domus.dom0.xenstore.ring.Dom0Calls;
-import dev.domus.hv.boot.BuiltDomain;
-import dev.domus.hv.boot.DomainBuilder;
-import dev.domus.hv.boot.DomainSpec;
-import dev.domus.hv.boot.Host;
-import dev.domus.hv.boot.HostConfig;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,8 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class EventChannelBench {
 
-    private Host host;
-    private Path guests;
+    private GuestHost setup;
     private Dom0Calls dom0;
     private int port;
 
@@ -43,12 +36,9 @@ public class EventChannelBench {
 
     @Setup
     public void setUp() throws Exception {
-        host = Host.start(HostConfig.defaults().withMemory(256L << 20).withPcpus(1));
-        guests = GuestClasses.directory();
-        BuiltDomain d = new DomainBuilder(host.dom0()).build(
-            DomainSpec.of(EventEcho.class.getName(), 4096, 1).withClassPath(guests.toString()).withCmdline("xenstore=off"));
-        dom0 = new Dom0Calls(host.dom0());
-        port = dom0.bindInterdomain(d.domid(), d.consolePort());
+        setup = GuestHost.start(EventEcho.class, 1, "");
+        dom0 = setup.dom0;
+        port = setup.port;
         roundTrip(); // the guest is up and echoing
 
         echo = new Thread(() -> {
@@ -72,9 +62,7 @@ public class EventChannelBench {
     public void tearDown() {
         stop = true;
         LockSupport.unpark(echo);
-        dom0.close();
-        host.close();
-        GuestClasses.delete(guests);
+        setup.close();
     }
 
     @Benchmark

@@ -1,9 +1,6 @@
 package dev.domus.bench;
 
-import dev.domus.bench.guest.FirstInstruction;
 import dev.domus.dom0.save.DomainLoader;
-import dev.domus.dom0.save.DomainSaver;
-import dev.domus.dom0.save.GuestPageIo;
 import dev.domus.dom0.save.ImageReader;
 import dev.domus.dom0.save.LazyRestore;
 import dev.domus.dom0.save.PageIndex;
@@ -19,7 +16,6 @@ import dev.domus.hv.boot.HostConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -71,51 +67,16 @@ public class LazyRestoreBench {
         host = Host.start(HostConfig.defaults().withMemory((2L * guestMib + 256) << 20).withPcpus(2));
         guests = GuestClasses.directory();
         dir = Files.createTempDirectory("domus-bench-lazy");
-        spec = DomainSpec.of(FirstInstruction.class.getName(), guestMib * 1024L, 1)
-                .withClassPath(guests.toString()).paused(true);
+        spec = FilledImage.spec(guests, guestMib);
         BuiltDomain source = new DomainBuilder(host.dom0()).build(spec);
-        info = new SavedDomainInfo("bench", source.domid(), FirstInstruction.class.getName(), guests.toString(), "",
-                guestMib * 1024L, guestMib * 1024L, 1, source.nrPages(),
-                new long[] {source.startInfoPfn(), source.sharedInfoPfn(), source.storePfn(), source.consolePfn()});
-        fill(source.domid());
+        info = FilledImage.info(source, guests, guestMib);
+        FilledImage.fill(host.dom0(), source.domid(), info);
         image = dir.resolve("image");
-        new DomainSaver(host.dom0()).save(source.domid(), info, null, null, Map.of(), new long[][] {{0, 1, 0}}, image);
+        FilledImage.save(host.dom0(), source.domid(), info, image);
         evt = new Dom0Calls(host.dom0());
         ctl = new Dom0Hypercalls(host.dom0());
         ctl.destroy(source.domid()); // room for the restored copy
         spec = spec.withCmdline("");
-    }
-
-    /** Distinct non-zero data in every ordinary page (as SaveRestoreBench). */
-    private void fill(int source) {
-        byte[] page = new byte[4096];
-        long[] pfns = new long[GuestPageIo.BATCH];
-        int[] err = new int[GuestPageIo.BATCH];
-        try (GuestPageIo io = new GuestPageIo(host.dom0())) {
-            long x = 0x9E3779B97F4A7C15L;
-            for (long first = 0; first < info.nrPages(); first += GuestPageIo.BATCH) {
-                int n = (int) Math.min(GuestPageIo.BATCH, info.nrPages() - first);
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    if (!info.isSpecial(first + i)) {
-                        pfns[k++] = first + i;
-                    }
-                }
-                io.map(source, pfns, k, err);
-                for (int i = 0; i < k; i++) {
-                    for (int b = 0; b < page.length; b += 8) {
-                        x ^= x << 13;
-                        x ^= x >>> 7;
-                        x ^= x << 17;
-                        for (int j = 0; j < 8; j++) {
-                            page[b + j] = (byte) (x >>> (8 * j));
-                        }
-                    }
-                    io.write(i, page, 0);
-                }
-                io.unmapAll();
-            }
-        }
     }
 
     @TearDown(Level.Trial)

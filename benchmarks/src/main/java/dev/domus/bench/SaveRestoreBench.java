@@ -1,9 +1,7 @@
 package dev.domus.bench;
 
-import dev.domus.bench.guest.FirstInstruction;
 import dev.domus.dom0.save.DomainLoader;
 import dev.domus.dom0.save.DomainSaver;
-import dev.domus.dom0.save.GuestPageIo;
 import dev.domus.dom0.save.SavedDomainInfo;
 import dev.domus.hv.boot.BuiltDomain;
 import dev.domus.hv.boot.DomainBuilder;
@@ -64,52 +62,16 @@ public class SaveRestoreBench {
         host = Host.start(HostConfig.defaults().withMemory((2L * guestMib + 192) << 20).withPcpus(1));
         guests = GuestClasses.directory();
         dir = Files.createTempDirectory("domus-bench-save");
-        DomainSpec spec = DomainSpec.of(FirstInstruction.class.getName(), guestMib * 1024L, 1)
-                .withClassPath(guests.toString()).paused(true);
+        DomainSpec spec = FilledImage.spec(guests, guestMib);
         source = new DomainBuilder(host.dom0()).build(spec);
         target = new DomainBuilder(host.dom0()).build(spec);
-        info = new SavedDomainInfo("bench", source.domid(), FirstInstruction.class.getName(), guests.toString(), "",
-                guestMib * 1024L, guestMib * 1024L, 1, source.nrPages(),
-                new long[] {source.startInfoPfn(), source.sharedInfoPfn(), source.storePfn(), source.consolePfn()});
-        fill();
+        info = FilledImage.info(source, guests, guestMib);
+        FilledImage.fill(host.dom0(), source.domid(), info);
         image = dir.resolve("image");
-        imageBytes = new DomainSaver(host.dom0()).save(source.domid(), info, null, null, Map.of(), new long[][] {{0, 1, 0}},
-                image).bytes();
+        imageBytes = FilledImage.save(host.dom0(), source.domid(), info, image);
         chunk = ByteBuffer.allocateDirect(1 << 20);
         for (int i = 0; i < chunk.capacity(); i++) {
             chunk.put(i, (byte) (i * 31 + 7));
-        }
-    }
-
-    /** Distinct non-zero data in every ordinary page, written through Dom0's foreign maps. */
-    private void fill() {
-        byte[] page = new byte[4096];
-        long[] pfns = new long[GuestPageIo.BATCH];
-        int[] err = new int[GuestPageIo.BATCH];
-        try (GuestPageIo io = new GuestPageIo(host.dom0())) {
-            long x = 0x9E3779B97F4A7C15L;
-            for (long first = 0; first < info.nrPages(); first += GuestPageIo.BATCH) {
-                int n = (int) Math.min(GuestPageIo.BATCH, info.nrPages() - first);
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    if (!info.isSpecial(first + i)) {
-                        pfns[k++] = first + i;
-                    }
-                }
-                io.map(source.domid(), pfns, k, err);
-                for (int i = 0; i < k; i++) {
-                    for (int b = 0; b < page.length; b += 8) {
-                        x ^= x << 13;
-                        x ^= x >>> 7;
-                        x ^= x << 17;
-                        for (int j = 0; j < 8; j++) {
-                            page[b + j] = (byte) (x >>> (8 * j));
-                        }
-                    }
-                    io.write(i, page, 0);
-                }
-                io.unmapAll();
-            }
         }
     }
 

@@ -2,12 +2,6 @@ package dev.domus.bench;
 
 import dev.domus.bench.guest.TokenPingPong;
 import dev.domus.dom0.xenstore.ring.Dom0Calls;
-import dev.domus.hv.boot.BuiltDomain;
-import dev.domus.hv.boot.DomainBuilder;
-import dev.domus.hv.boot.DomainSpec;
-import dev.domus.hv.boot.Host;
-import dev.domus.hv.boot.HostConfig;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,26 +33,20 @@ public class TokenHandoffBench {
     /** A one-pCPU host running the ping-pong guest. */
     @State(Scope.Benchmark)
     public static class Guest {
-        Host host;
-        Path guests;
+        GuestHost setup;
         Dom0Calls dom0;
         int port;
 
         @Setup
         public void setUp() throws Exception {
-            host = Host.start(HostConfig.defaults().withMemory(256L << 20).withPcpus(1));
-            guests = GuestClasses.directory();
-            BuiltDomain d = new DomainBuilder(host.dom0()).build(DomainSpec.of(TokenPingPong.class.getName(), 4096, 2)
-                .withClassPath(guests.toString()).withCmdline("xenstore=off rounds=" + ROUNDS));
-            dom0 = new Dom0Calls(host.dom0());
-            port = dom0.bindInterdomain(d.domid(), d.consolePort());
+            setup = GuestHost.start(TokenPingPong.class, 2, "rounds=" + ROUNDS);
+            dom0 = setup.dom0;
+            port = setup.port;
         }
 
         @TearDown
         public void tearDown() {
-            dom0.close();
-            host.close();
-            GuestClasses.delete(guests);
+            setup.close();
         }
     }
 
