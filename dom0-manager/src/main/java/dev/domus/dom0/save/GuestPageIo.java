@@ -149,22 +149,39 @@ public final class GuestPageIo implements AutoCloseable {
 
     /** XENMEM_decrease_reservation of one PFN of {@code domid} (a page the image records as absent). */
     public long release(int domid, long pfn) {
-        mem.setMemory(scratch, 32, (byte) 0);
         mem.putLong(idx, pfn);
+        return reservationOp(MemoryOp.XENMEM_decrease_reservation, domid, 1);
+    }
+
+    /**
+     * XENMEM_decrease_reservation of {@code pfns[from..to)} of {@code domid} in one call (at most
+     * {@link #BATCH}): returns how many were given back, in order; it stops at the first PFN
+     * that holds no page.
+     */
+    public long release(int domid, long[] pfns, int from, int to) {
+        int n = to - from;
+        if (n < 0 || n > BATCH) {
+            throw new IllegalArgumentException(n + " PFNs (at most " + BATCH + ")");
+        }
+        for (int i = 0; i < n; i++) {
+            mem.putLong(idx + 8L * i, pfns[from + i]);
+        }
+        return reservationOp(MemoryOp.XENMEM_decrease_reservation, domid, n);
+    }
+
+    /** struct xen_memory_reservation: extent_start @0 (the idx array), nr_extents @8, domid @24. */
+    private long reservationOp(int op, int domid, int extents) {
+        mem.setMemory(scratch, 32, (byte) 0);
         mem.putLong(scratch, idx);
-        mem.putLong(scratch + 8, 1);
+        mem.putLong(scratch + 8, extents);
         mem.putShort(scratch + 24, (short) domid);
-        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_decrease_reservation, scratch);
+        return gate.call(Hypercalls.__HYPERVISOR_memory_op, op, scratch);
     }
 
     /** XENMEM_populate_physmap of one PFN of {@code domid} (a page absent earlier in a migration stream). */
     public long populate(int domid, long pfn) {
-        mem.setMemory(scratch, 32, (byte) 0);
         mem.putLong(idx, pfn);
-        mem.putLong(scratch, idx);
-        mem.putLong(scratch + 8, 1);
-        mem.putShort(scratch + 24, (short) domid);
-        return gate.call(Hypercalls.__HYPERVISOR_memory_op, MemoryOp.XENMEM_populate_physmap, scratch);
+        return reservationOp(MemoryOp.XENMEM_populate_physmap, domid, 1);
     }
 
     @Override

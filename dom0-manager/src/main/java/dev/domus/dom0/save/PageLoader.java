@@ -7,7 +7,7 @@ import dev.domus.abi.Xen;
  * batch at a time: a restore's pages and a migration target's. Special frames (start_info,
  * shared_info, the xenstore and console rings) are skipped: the new build made them with this
  * host's event channels. Zero pages are zeroed; absent (ballooned) PFNs are given back with
- * {@code XENMEM_decrease_reservation}. A migration stream may name a page again in a later
+ * {@code XENMEM_decrease_reservation}, a batch per call. A migration stream may name a page again in a later
  * round ({@code repeats}): then a page absent before is populated again, and a second absent
  * is not an error. Not thread-safe; {@link #flush()} after the last page.
  */
@@ -23,6 +23,9 @@ public final class PageLoader implements PageSink {
     private final byte[] data = new byte[GuestPageIo.BATCH * PAGE];
     private final int[] err = new int[GuestPageIo.BATCH];
     private int n;
+    /** Absent PFNs to give back, in stream order; never a PFN that also waits in {@code pfns}. */
+    private final long[] absent = new long[GuestPageIo.BATCH];
+    private int absentCount;
 
     public PageLoader(GuestPageIo io, int domid, SavedDomainInfo info, boolean repeats) {
         this.io = io;
@@ -37,12 +40,17 @@ public final class PageLoader implements PageSink {
             return;
         }
         if (type == ImageFormat.PAGE_ABSENT) {
-            flush(); // a page of this PFN may still sit in the batch
-            long rc = io.release(domid, pfn);
-            if (rc != 1 && !repeats) {
-                throw new ImageException("giving back absent pfn " + pfn + " failed: " + rc);
+            if (holds(pfns, n, pfn)) {
+                flushPages(); // an earlier round's page of this PFN goes in before it goes out
+            }
+            absent[absentCount++] = pfn;
+            if (absentCount == absent.length) {
+                flushAbsent();
             }
             return;
+        }
+        if (holds(absent, absentCount, pfn)) {
+            flushAbsent(); // given back first, then populated again with this page
         }
         pfns[n] = pfn;
         types[n] = type;
@@ -54,8 +62,44 @@ public final class PageLoader implements PageSink {
         }
     }
 
-    /** Writes the collected pages. */
+    /** Writes the collected pages and gives back the collected absent PFNs. */
     public void flush() throws ImageException {
+        flushPages();
+        flushAbsent();
+    }
+
+    private static boolean holds(long[] list, int count, long pfn) {
+        for (int i = 0; i < count; i++) {
+            if (list[i] == pfn) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Gives back the absent PFNs, as many per hypercall as it takes: the call stops at a PFN
+     * that holds no page, which is an error in an image and, in a migration stream, a PFN an
+     * earlier round already gave back (skipped).
+     */
+    private void flushAbsent() throws ImageException {
+        int from = 0;
+        while (from < absentCount) {
+            long rc = io.release(domid, absent, from, absentCount);
+            if (rc < 0 || (rc < absentCount - from && !repeats)) {
+                long bad = absent[from + (int) Math.max(0, rc)];
+                absentCount = 0;
+                throw new ImageException("giving back absent pfn " + bad + " failed: " + rc);
+            }
+            from += (int) rc;
+            if (from < absentCount) {
+                from++; // already absent (a repeat): nothing to give back
+            }
+        }
+        absentCount = 0;
+    }
+
+    private void flushPages() throws ImageException {
         if (n == 0) {
             return;
         }
