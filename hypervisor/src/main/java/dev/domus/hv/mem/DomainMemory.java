@@ -73,10 +73,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * are writable ({@code rw}); the first write to a {@code logdirty} page takes the slow path, which
  * sets the bit before granting write access. CLEAN returns the bits, then revokes write access
  * (rw to logdirty) and bumps the generation. A vCPU may still complete a write through a stale
- * writable translation after CLEAN returned, too late for that round's copy. So the pages
- * revoked by a CLEAN are <em>carried</em> into the next CLEAN's result, and keep being carried
- * until every view has quiesced since the revocation (after which no stale write is left in
- * flight). When no view is online at CLEAN time (the final, paused round) nothing is carried.
+ * writable translation after CLEAN returned, too late for that round's copy. So the revoked
+ * pages that a view which has not quiesced since still caches a writable translation for (at
+ * most {@link GuestMemoryView#CACHE_SIZE} per view) are <em>carried</em> into the next CLEAN's
+ * result, and keep being carried until every view has quiesced since the revocation (after
+ * which no stale write is left in flight). When no view is online at CLEAN time (the final, paused round) nothing is carried.
  * Writes by the hypervisor (copyToGuest, grant copy) mark the bit under the lock; writable
  * mappings of this domain's frames by other domains keep their pages dirty in every round and
  * mark them once more when the last reference is finally dropped.
@@ -129,7 +130,13 @@ public final class DomainMemory {
     private volatile AtomicLongArray dirty;
     /** Accessed bit per PFN: set when a vCPU view (re)establishes a translation (under the lock). */
     private long[] accessed;
+    /**
+     * Pages a not-yet-quiesced view may still write through a translation cached before their
+     * write access was revoked: reported in every CLEAN until every view has quiesced since.
+     */
     private long[] carry;
+    /** Scratch for {@link #carryStaleWritable} (used under the lock). */
+    private final long[] staleTags = new long[GuestMemoryView.CACHE_SIZE];
     private long lastCleanGeneration;
 
     /**
@@ -900,8 +907,8 @@ public final class DomainMemory {
     /**
      * Turns log-dirty tracking on (XEN_DOMCTL_SHADOW_OP_ENABLE with
      * XEN_DOMCTL_SHADOW_ENABLE_LOG_DIRTY): every writable RAM page becomes {@code logdirty}.
-     * Pages that were writable count as dirty in the first CLEAN if a vCPU could still hold a
-     * writable translation for them.
+     * Pages a vCPU that has not quiesced still caches a writable translation for count as dirty
+     * in the first CLEAN (and until it quiesces).
      *
      * @return 0, {@code -XEN_EINVAL} if already on, {@code -XEN_ESRCH} if dying
      */
@@ -913,17 +920,16 @@ public final class DomainMemory {
             return -XEN_EINVAL;
         }
         long max = p2m.maxPfn();
-        long[] revoked = new long[words(max)];
         for (long pfn = 0; pfn < max; pfn++) {
             if (p2m.type(pfn) == p2m_ram_rw) {
                 p2m.setType(pfn, p2m_ram_logdirty);
-                revoked[(int) (pfn >>> 6)] |= 1L << (pfn & 63);
             }
         }
         long gen = p2m.bump();
         lastCleanGeneration = gen;
-        carry = allQuiescedSince(gen) ? new long[revoked.length] : revoked;
-        dirty = new AtomicLongArray(revoked.length);
+        carry = new long[words(max)];
+        carryStaleWritable(gen);
+        dirty = new AtomicLongArray(words(max));
         reclaimLocked();
         return 0;
     }
@@ -1005,12 +1011,38 @@ public final class DomainMemory {
         lastCleanGeneration = gen;
         if (allQuiescedSince(gen)) {
             java.util.Arrays.fill(carry, 0); // no view online: no stale writable translation
+        } else {
+            carryStaleWritable(gen);
         }
         if (writableForeignMaps.get() > 0) {
             markForeignWritable();
         }
         reclaimLocked();
         return count;
+    }
+
+    /**
+     * After write access was revoked at generation {@code gen}: carries the RAM pages a view that
+     * has not quiesced since may still write through a translation it cached before (at most
+     * {@link GuestMemoryView#CACHE_SIZE} per view). Only those can take a write the dirty bitmap
+     * misses; carrying every revoked page instead made the round after the first full copy
+     * resend the whole guest whenever a vCPU had not yet passed a quiescent point (issue 9).
+     * Call after the bump: a view that then still reads as offline comes back online at the
+     * new generation, flushing its cache, so it can hold nothing stale.
+     */
+    private void carryStaleWritable(long gen) {
+        long[] tags = staleTags;
+        for (GuestMemoryView v : views) {
+            if (v.quiescedGeneration() >= gen) {
+                continue; // offline, or already past the revocation
+            }
+            v.writableTags(tags);
+            for (long pfn : tags) {
+                if (pfn >= 0 && p2m.inRange(pfn) && P2mType.isRam(p2m.type(pfn))) {
+                    carry[(int) (pfn >>> 6)] |= 1L << (pfn & 63);
+                }
+            }
+        }
     }
 
     /** Keeps pages that other domains map writably dirty in every round. */

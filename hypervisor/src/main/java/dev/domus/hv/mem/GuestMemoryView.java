@@ -193,6 +193,16 @@ public final class GuestMemoryView implements GuestMemory {
         cachedGeneration = generation;
     }
 
+    /**
+     * Copies the PFNs this view caches a writable translation for into {@code out} (length
+     * {@value #CACHE_SIZE}; {@code -1} for an empty slot). Called by the domain under its lock
+     * from another thread: the tags were filled under that lock ({@link #insert}); a flush the
+     * owner makes meanwhile drops entries it no longer uses, so a stale read is only a superset.
+     */
+    void writableTags(long[] out) {
+        System.arraycopy(writeTag, 0, out, 0, CACHE_SIZE);
+    }
+
     /** Called by the domain, under its lock, after a successful slow-path translation. */
     void insert(long pfn, long resolved) {
         int i = (int) pfn & CACHE_MASK;
