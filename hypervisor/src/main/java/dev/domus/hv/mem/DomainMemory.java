@@ -991,7 +991,8 @@ public final class DomainMemory {
         }
         boolean oldCarryLanded = allQuiescedSince(lastCleanGeneration);
         for (int w = 0; w < words; w++) {
-            long bits = d.getAndSet(w, 0) | carry[w];
+            long written = d.getAndSet(w, 0);
+            long bits = written | carry[w];
             if (bitmap != null) {
                 bitmap[w] = bits;
             }
@@ -999,12 +1000,14 @@ public final class DomainMemory {
             if (oldCarryLanded) {
                 carry[w] = 0;
             }
-        }
-        long max = p2m.maxPfn();
-        for (long pfn = 0; pfn < max; pfn++) {
-            if (p2m.type(pfn) == p2m_ram_rw) {
-                p2m.setType(pfn, p2m_ram_logdirty);
-                carry[(int) (pfn >>> 6)] |= 1L << (pfn & 63);
+            // Only a page written since the last CLEAN can be writable: every way to rw sets
+            // its bit first, under this lock. Re-protect those, not the whole guest (the stale
+            // writes a revocation can miss are carried below, from the views' caches).
+            for (long b = written; b != 0; b &= b - 1) {
+                long pfn = ((long) w << 6) + Long.numberOfTrailingZeros(b);
+                if (p2m.type(pfn) == p2m_ram_rw) {
+                    p2m.setType(pfn, p2m_ram_logdirty);
+                }
             }
         }
         long gen = p2m.bump();

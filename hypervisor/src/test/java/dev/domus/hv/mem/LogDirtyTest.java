@@ -61,6 +61,7 @@ class LogDirtyTest {
         assertTrue(bit(bitmap, 5) && bit(bitmap, 64) && bit(bitmap, 129));
         assertTrue(!bit(bitmap, 6) && !bit(bitmap, 0));
         assertEquals(p2m_ram_logdirty, dom.typeOf(5), "clean write-protects again");
+        assertEquals(0, dom.p2m().count(p2m_ram_rw), "every page written since the last CLEAN, and no other");
         assertEquals(0, dom.logDirtyClean(bitmap), "view was offline: nothing carried");
 
         v.putInt(5L * PAGE + 8, 8); // write-protected again: marks again
@@ -134,6 +135,7 @@ class LogDirtyTest {
         assertEquals(0, dom.populate(100));
         assertEquals(3, dom.logDirtyClean(bitmap));
         assertTrue(bit(bitmap, 70) && bit(bitmap, 71) && bit(bitmap, 100));
+        assertEquals(0, dom.p2m().count(p2m_ram_rw), "the hypervisor's writes are write-protected again too");
     }
 
     @Test
