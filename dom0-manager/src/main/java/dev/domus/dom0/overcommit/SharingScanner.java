@@ -120,7 +120,7 @@ public final class SharingScanner {
 
     private long hashBatch(GuestPageIo io, int domid, long[] pfns, int n, int[] err, byte[] page,
                            Long2LongHashMap firstSeen, LongArrayList zeroPairs, LongArrayList otherPairs) {
-        long mapped = io.mapReadOnly(domid, pfns, n, err); // reading must not dirty pages or cancel page-outs
+        long mapped = io.map(domid, pfns, n, err);
         if (mapped < 0) {
             return 0;
         }
