@@ -1311,6 +1311,24 @@ public final class DomainMemory {
     }
 
     /**
+     * Whether a wait for a Dom0-held page ends now (under this lock): 0 once the page is in,
+     * {@code -XEN_ESRCH} if the domain or its ring is going, {@code -XEN_EIO} if the pager
+     * cannot supply it; 1 to go on waiting.
+     */
+    private int pagerWaitState(long pfn) {
+        if (dying || pagerAborted) {
+            return -XEN_ESRCH;
+        }
+        if (!isPagerBacked(pfn)) {
+            return 0;
+        }
+        if (pager == null || pagerFailed.get((int) pfn)) {
+            return -XEN_EIO;
+        }
+        return 1;
+    }
+
+    /**
      * Waits until the pager brought {@code pfn} in: posts the page's request on the ring (once
      * per page) and waits on this domain's monitor until a prep, a failure answer, the ring's
      * teardown or the domain's death. Called without this lock, by a vCPU (or any hypervisor
@@ -1322,14 +1340,9 @@ public final class DomainMemory {
     public int awaitPager(long pfn, int vcpu) {
         PagingRing ring;
         synchronized (this) {
-            if (dying || pagerAborted) {
-                return -XEN_ESRCH;
-            }
-            if (!isPagerBacked(pfn)) {
-                return 0;
-            }
-            if (pager == null || pagerFailed.get((int) pfn)) {
-                return -XEN_EIO;
+            int state = pagerWaitState(pfn);
+            if (state <= 0) {
+                return state;
             }
             ring = pagerRequested.get((int) pfn) ? null : pager;
             pagerRequested.set((int) pfn);
@@ -1341,14 +1354,9 @@ public final class DomainMemory {
             pagerWaiters++;
             try {
                 while (true) {
-                    if (dying || pagerAborted) {
-                        return -XEN_ESRCH;
-                    }
-                    if (!isPagerBacked(pfn)) {
-                        return 0;
-                    }
-                    if (pager == null || pagerFailed.get((int) pfn)) {
-                        return -XEN_EIO;
+                    int state = pagerWaitState(pfn);
+                    if (state <= 0) {
+                        return state;
                     }
                     try {
                         wait();
